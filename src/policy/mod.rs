@@ -1,0 +1,9 @@
+//! The policy: the serde mirror of the rule files (`raw`), the loader that validates them (`load`)
+//! and the typed model the engine compiles (`model`).
+
+mod load;
+pub(crate) mod model;
+mod raw;
+
+pub use model::{Basis, Category, CategoryId, Lang, LangText, Policy, Prong, RuleId, Severity};
+pub(crate) use model::{Boundary, CueKind, Scope};

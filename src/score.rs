@@ -1,0 +1,387 @@
+//! Scoring: signals + weights → findings, prong scores and the verdict, with explanations.
+//!
+//! A finding's score is its category's weight times the noisy-OR of its evidence weights
+//! (`1 - Π(1 - wᵢ)`), so independent evidence adds up without exceeding 1. A finding below the
+//! review threshold is a near miss, not a finding. The verdict follows the decision table in
+//! `rules/policy.toml` (`[verdict]`) and the README.
+
+use crate::incident::Incident;
+use crate::policy::{Basis, Lang, Policy, Prong, Severity};
+use crate::report::{
+    Assessment, Evidence, Finding, MissReason, NearMiss, PolicyStamp, Prongs, ResponseAdvice, Source,
+    Verdict, round3,
+};
+use crate::signals::{Miss, Observations, Signal};
+
+/// Options that shape the output, fixed when the engine is built.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Options {
+    pub lang: Lang,
+    pub near_misses: bool,
+}
+
+fn noisy_or(weights: impl IntoIterator<Item = f64>) -> f64 {
+    1.0 - weights.into_iter().fold(1.0, |acc, w| acc * (1.0 - w.clamp(0.0, 1.0)))
+}
+
+fn evidence_key(e: &Evidence) -> (Source, Option<usize>, Option<(usize, usize)>, &str) {
+    (e.source, e.utterance, e.span, e.rule.as_str())
+}
+
+/// Keeps the longest of overlapping text hits and at most `max_per_rule` hits per rule.
+fn prune(mut signals: Vec<Signal>, max_per_rule: usize) -> Vec<Signal> {
+    signals.sort_by(|a, b| {
+        evidence_key(&a.evidence)
+            .cmp(&evidence_key(&b.evidence))
+            .then(b.weight.total_cmp(&a.weight))
+    });
+    let contains = |outer: &Evidence, inner: &Evidence| -> bool {
+        match (outer.span, inner.span) {
+            (Some((os, oe)), Some((is, ie))) => {
+                outer.source == inner.source
+                    && outer.utterance == inner.utterance
+                    && os <= is
+                    && ie <= oe
+                    && (os, oe) != (is, ie)
+            }
+            _ => false,
+        }
+    };
+    let mut kept: Vec<Signal> = Vec::new();
+    for (i, s) in signals.iter().enumerate() {
+        let shadowed = signals
+            .iter()
+            .enumerate()
+            .any(|(j, o)| j != i && contains(&o.evidence, &s.evidence));
+        let duplicate = kept.iter().any(|k| {
+            k.evidence.span.is_some()
+                && k.evidence.span == s.evidence.span
+                && k.evidence.source == s.evidence.source
+                && k.evidence.utterance == s.evidence.utterance
+        });
+        let per_rule = kept.iter().filter(|k| k.evidence.rule == s.evidence.rule).count();
+        if !shadowed && !duplicate && per_rule < max_per_rule {
+            kept.push(s.clone());
+        }
+    }
+    kept
+}
+
+/// A finding before the verdict decides whether it counts.
+struct Draft {
+    category: usize,
+    score: f64,
+    evidence: Vec<Evidence>,
+    hits: usize,
+}
+
+pub(crate) fn assess(policy: &Policy, opts: Options, incident: &Incident, obs: Observations) -> Assessment {
+    let lang = opts.lang;
+    let vr = &policy.verdict;
+    let mut by_cat: Vec<Vec<Signal>> = vec![Vec::new(); policy.categories.len()];
+    for s in obs.signals {
+        if let Some(v) = by_cat.get_mut(s.category) {
+            v.push(s);
+        }
+    }
+    let mut misses: Vec<Miss> = obs.misses;
+    let mut drafts: Vec<Draft> = Vec::new();
+    for (ci, signals) in by_cat.into_iter().enumerate() {
+        if signals.is_empty() {
+            continue;
+        }
+        let signals = prune(signals, policy.text.max_hits_per_rule);
+        let cat = &policy.categories[ci];
+        let score = cat.weight * noisy_or(signals.iter().map(|s| s.weight));
+        if score < vr.review {
+            // Too weak to stand on its own: a near miss, never a finding.
+            for s in signals {
+                misses.push(Miss {
+                    category: ci,
+                    reason: MissReason::BelowThreshold,
+                    by: None,
+                    evidence: s.evidence,
+                });
+            }
+            continue;
+        }
+        drafts.push(Draft {
+            category: ci,
+            score,
+            hits: signals.len(),
+            evidence: signals.into_iter().map(|s| s.evidence).collect(),
+        });
+    }
+
+    let validity = noisy_or(
+        drafts
+            .iter()
+            .filter(|d| policy.categories[d.category].prong == Prong::Validity)
+            .map(|d| d.score),
+    );
+    let invalid = validity >= vr.invalid_request;
+    let counts = |d: &Draft| -> bool {
+        let cat = &policy.categories[d.category];
+        match (cat.prong, cat.basis) {
+            (Prong::Validity, _) => true,
+            (Prong::Conduct, Basis::Always) => true,
+            (Prong::Conduct, Basis::Relative) => {
+                invalid || d.score >= vr.severe || d.hits >= vr.repeated_hits || obs.repeated
+            }
+        }
+    };
+    let counted: Vec<bool> = drafts.iter().map(counts).collect();
+    let conduct = noisy_or(drafts.iter().zip(&counted).filter_map(|(d, &c)| {
+        (c && policy.categories[d.category].prong == Prong::Conduct).then_some(d.score)
+    }));
+    let relative_uncounted = drafts
+        .iter()
+        .zip(&counted)
+        .filter(|(_, c)| !**c)
+        .map(|(d, _)| d.score)
+        .fold(0.0, f64::max);
+
+    let t = |en: &str, ja: &str| -> String {
+        match lang {
+            Lang::En => en.to_string(),
+            Lang::Ja => ja.to_string(),
+        }
+    };
+    let (verdict, reason) = if conduct >= vr.harassment {
+        (
+            Verdict::Harassment,
+            t(
+                &format!("conduct {:.2} reaches the harassment threshold {}", conduct, vr.harassment),
+                &format!("言動のスコア {:.2} がハラスメントの閾値 {} 以上", conduct, vr.harassment),
+            ),
+        )
+    } else if validity >= vr.absurd_request {
+        (
+            Verdict::Harassment,
+            t(
+                &format!("the request is absurd (validity {:.2} ≥ {}), however politely made", validity, vr.absurd_request),
+                &format!("要求内容が著しく不当（妥当性スコア {:.2} ≥ {}）。態様が丁寧でも該当", validity, vr.absurd_request),
+            ),
+        )
+    } else if invalid && conduct >= vr.review {
+        (
+            Verdict::Harassment,
+            t(
+                &format!("a request lacking validity ({:.2}) pressed with inappropriate conduct ({:.2})", validity, conduct),
+                &format!("妥当性を欠く要求（{:.2}）を不適切な言動（{:.2}）で求めている", validity, conduct),
+            ),
+        )
+    } else if conduct >= vr.review {
+        (
+            Verdict::NeedsReview,
+            t(
+                &format!("conduct {:.2} is in the review band [{}, {})", conduct, vr.review, vr.harassment),
+                &format!("言動のスコア {:.2} が要確認の範囲 [{}, {})", conduct, vr.review, vr.harassment),
+            ),
+        )
+    } else if invalid {
+        (
+            Verdict::NeedsReview,
+            t(
+                &format!("the request lacks validity ({:.2}) but the conduct is not inappropriate", validity),
+                &format!("要求の妥当性を欠く（{:.2}）が、言動は不適切とはいえない", validity),
+            ),
+        )
+    } else if relative_uncounted >= vr.review {
+        (
+            Verdict::NeedsReview,
+            t(
+                "a demand (money, apology, beyond the contract) over a request not known to lack validity, without aggravation",
+                "妥当性を欠くとはいえない要求に伴う金品・謝罪等の要求（悪質性の加重なし）",
+            ),
+        )
+    } else {
+        (
+            Verdict::NotHarassment,
+            t("no finding reaches the review threshold", "要確認の閾値に達する該当なし"),
+        )
+    };
+
+    let mut findings: Vec<Finding> = drafts
+        .into_iter()
+        .zip(counted)
+        .map(|(d, counted)| finding(policy, lang, d, counted))
+        .collect();
+    findings.sort_by(|a, b| (a.prong, a.category.as_str()).cmp(&(b.prong, b.category.as_str())));
+
+    let verdict_responses = match verdict {
+        Verdict::Harassment => &vr.responses_harassment,
+        Verdict::NeedsReview => &vr.responses_review,
+        Verdict::NotHarassment => &vr.responses_none,
+    };
+    let near_misses = if opts.near_misses {
+        let mut v: Vec<NearMiss> = misses.into_iter().map(|m| near_miss(policy, lang, m)).collect();
+        v.sort_by(|a, b| {
+            (a.category.as_str(), a.reason, evidence_key(&a.evidence))
+                .cmp(&(b.category.as_str(), b.reason, evidence_key(&b.evidence)))
+        });
+        v
+    } else {
+        Vec::new()
+    };
+    Assessment {
+        id: incident.id.clone(),
+        verdict,
+        score: round3(conduct.max(validity).max(relative_uncounted)),
+        prongs: Prongs {
+            validity: round3(validity),
+            conduct: round3(conduct),
+        },
+        reason,
+        policy: PolicyStamp {
+            name: policy.name.clone(),
+            version: policy.version.clone(),
+            engine: concat!("kasuhara ", env!("CARGO_PKG_VERSION")).to_string(),
+        },
+        findings,
+        responses: advice(policy, lang, verdict_responses),
+        near_misses,
+    }
+}
+
+fn advice(policy: &Policy, lang: Lang, ids: &[usize]) -> Vec<ResponseAdvice> {
+    ids.iter()
+        .map(|&i| {
+            let r = &policy.responses[i];
+            ResponseAdvice {
+                id: r.id.clone(),
+                text: r.text.get(lang).to_string(),
+            }
+        })
+        .collect()
+}
+
+fn severity(policy: &Policy, score: f64) -> Severity {
+    if score >= policy.severity.high {
+        Severity::High
+    } else if score >= policy.severity.medium {
+        Severity::Medium
+    } else {
+        Severity::Low
+    }
+}
+
+/// One piece of evidence as a phrase: a quote, or the observed value against the threshold.
+///
+/// ```
+/// use kasuhara::{Engine, Incident, Lang, describe_evidence};
+/// let a = Engine::default().classify(&Incident::from_text("a", "殺すぞ")).unwrap();
+/// assert_eq!(describe_evidence(&a.findings[0].evidence[0], Lang::Ja), "「殺すぞ」");
+/// ```
+pub fn describe_evidence(e: &Evidence, lang: Lang) -> String {
+    let mut s = match (&e.excerpt, lang) {
+        (Some(x), Lang::En) => match e.utterance {
+            Some(u) => format!("\u{201c}{x}\u{201d} (utterance {u})"),
+            None => format!("\u{201c}{x}\u{201d}"),
+        },
+        (Some(x), Lang::Ja) => match e.utterance {
+            Some(u) => format!("「{x}」（発話 {u}）"),
+            None => format!("「{x}」"),
+        },
+        (None, _) => String::new(),
+    };
+    if let Some(obs) = &e.observed {
+        if !s.is_empty() {
+            s.push(' ');
+        }
+        match (&e.threshold, lang) {
+            (Some(t), Lang::En) => s.push_str(&format!("{obs}, against {t}")),
+            (Some(t), Lang::Ja) => s.push_str(&format!("{obs}（基準：{t}）")),
+            (None, _) => s.push_str(obs),
+        }
+    }
+    if e.obfuscation > 0 {
+        s.push_str(&match lang {
+            Lang::En => format!(" [obfuscated: {} characters undone]", e.obfuscation),
+            Lang::Ja => format!("［伏せ字・崩し {} 文字を復元］", e.obfuscation),
+        });
+    }
+    s
+}
+
+fn fill(template: &str, name: &str, evidence: &str, clause: &str, section: &str, reason: &str) -> String {
+    template
+        .replace("{name}", name)
+        .replace("{evidence}", evidence)
+        .replace("{clause}", clause)
+        .replace("{section}", section)
+        .replace("{reason}", reason)
+}
+
+fn finding(policy: &Policy, lang: Lang, d: Draft, counted: bool) -> Finding {
+    let cat = &policy.categories[d.category];
+    let template = cat
+        .explanation
+        .as_ref()
+        .unwrap_or(&policy.templates.finding)
+        .get(lang);
+    let sep = if lang == Lang::Ja { "、" } else { "; " };
+    let ev: Vec<String> = d.evidence.iter().map(|e| describe_evidence(e, lang)).collect();
+    let mut explanation = fill(
+        template,
+        cat.name.get(lang),
+        &ev.join(sep),
+        cat.clause.get(lang),
+        cat.section.as_deref().unwrap_or("-"),
+        "",
+    );
+    if !counted {
+        explanation.push_str(match lang {
+            Lang::En => " (not counted toward the verdict: a demand over a request not known to lack validity, without aggravation)",
+            Lang::Ja => "（判定には算入せず：妥当性を欠くとはいえない要求に伴うもので、悪質性の加重なし）",
+        });
+    }
+    Finding {
+        category: cat.id.clone(),
+        prong: cat.prong,
+        severity: severity(policy, d.score),
+        score: round3(d.score),
+        counted,
+        clause: cat.clause.get(lang).to_string(),
+        section: cat.section.clone(),
+        evidence: d.evidence,
+        explanation,
+        responses: advice(policy, lang, &cat.responses),
+    }
+}
+
+fn near_miss(policy: &Policy, lang: Lang, m: Miss) -> NearMiss {
+    let cat = &policy.categories[m.category];
+    let by = m.by.as_ref().map(|r| r.as_str()).unwrap_or("-");
+    let reason = match (m.reason, lang) {
+        (MissReason::Exception, Lang::En) => format!("inside a harmless word or phrase ({by})"),
+        (MissReason::Exception, Lang::Ja) => format!("無害な語句の一部（{by}）"),
+        (MissReason::Negation, Lang::En) => format!("negated ({by})"),
+        (MissReason::Negation, Lang::Ja) => format!("否定されている（{by}）"),
+        (MissReason::NotCustomer, Lang::En) => "said by staff or another person, not the customer".into(),
+        (MissReason::NotCustomer, Lang::Ja) => "顧客ではなく従業員等の発言".into(),
+        (MissReason::EmergencyExemption, Lang::En) => format!("emergency exemption ({by})"),
+        (MissReason::EmergencyExemption, Lang::Ja) => format!("緊急時のため除外（{by}）"),
+        (MissReason::BelowThreshold, Lang::En) => "below the threshold".into(),
+        (MissReason::BelowThreshold, Lang::Ja) => "閾値未満".into(),
+        (MissReason::NotConduct, Lang::En) => "a duration in the text not tied to the customer's conduct".into(),
+        (MissReason::NotConduct, Lang::Ja) => "顧客の言動と結びつかない記載上の時間".into(),
+        (MissReason::RelativeOverValidRequest, Lang::En) => "relative conduct over a valid request".into(),
+        (MissReason::RelativeOverValidRequest, Lang::Ja) => "妥当な要求に伴う相対的な言動".into(),
+    };
+    let explanation = fill(
+        policy.templates.near_miss.get(lang),
+        cat.name.get(lang),
+        &describe_evidence(&m.evidence, lang),
+        cat.clause.get(lang),
+        cat.section.as_deref().unwrap_or("-"),
+        &reason,
+    );
+    NearMiss {
+        category: cat.id.clone(),
+        reason: m.reason,
+        by: m.by,
+        evidence: m.evidence,
+        explanation,
+    }
+}

@@ -1,0 +1,162 @@
+//! Text signals: lexicon hits in the record's text and customer turns, after exceptions, negation
+//! and speaker rules; and the cues (emergency, counts, durations, request facts) from all text.
+
+use super::{Miss, Signal};
+use crate::incident::{Incident, Speaker};
+use crate::policy::{Boundary, CueKind, Policy, Scope};
+use crate::report::{Evidence, MissReason, Source};
+use crate::text::matcher::{Matcher, Owner, RawHit};
+use crate::text::normalize;
+
+/// A cue found in text.
+#[derive(Debug, Clone)]
+pub(crate) struct CueHit {
+    pub cue: usize,
+    pub n: Option<f64>,
+    pub evidence: Evidence,
+}
+
+/// Everything the text of one record says.
+#[derive(Debug, Default)]
+pub(crate) struct TextObservations {
+    pub signals: Vec<Signal>,
+    pub misses: Vec<Miss>,
+    pub cues: Vec<CueHit>,
+}
+
+/// Scans the record's text and utterances.
+pub(crate) fn observe(policy: &Policy, matcher: &Matcher, incident: &Incident) -> TextObservations {
+    let mut out = TextObservations::default();
+    let mut raw = Vec::new();
+    if let Some(text) = incident.text.as_deref() {
+        scan_one(policy, matcher, text, Source::Text, None, true, &mut raw, &mut out);
+    }
+    for (i, u) in incident.utterances.iter().enumerate() {
+        let customer = u.speaker == Speaker::Customer;
+        scan_one(policy, matcher, &u.text, Source::Utterance, Some(i), customer, &mut raw, &mut out);
+    }
+    out
+}
+
+fn is_katakana(c: char) -> bool {
+    matches!(c, '\u{30A1}'..='\u{30FA}' | '\u{30FC}' | '\u{FF66}'..='\u{FF9F}')
+}
+
+/// Whether `[s, e)` of the original is katakana that continues into a longer katakana word
+/// (バカ in バカンス): such a hit is a different word, not a near miss.
+fn inside_katakana_word(text: &str, s: usize, e: usize) -> bool {
+    let span = &text[s..e];
+    if span.is_empty() || !span.chars().all(is_katakana) {
+        return false;
+    }
+    let before = text[..s].chars().next_back().is_some_and(is_katakana);
+    let after = text[e..].chars().next().is_some_and(is_katakana);
+    before || after
+}
+
+fn ends_sentence(c: char) -> bool {
+    matches!(c, '。' | '.' | '!' | '?' | '\n' | '」' | '』')
+}
+
+#[allow(clippy::too_many_arguments)]
+fn scan_one(
+    policy: &Policy,
+    matcher: &Matcher,
+    text: &str,
+    source: Source,
+    utterance: Option<usize>,
+    customer: bool,
+    raw: &mut Vec<RawHit>,
+    out: &mut TextObservations,
+) {
+    let norm = normalize(text);
+    let ntext = norm.as_str();
+    raw.clear();
+    matcher.scan(ntext, raw);
+    // Two phrases of one rule may normalize alike (バカ, ばか): one hit each.
+    raw.sort_by(|a, b| (a.owner, a.start, a.end).cmp(&(b.owner, b.start, b.end)));
+    raw.dedup_by(|a, b| (a.owner, a.start, a.end) == (b.owner, b.start, b.end));
+    let evidence = |rule: &crate::policy::RuleId, h: &RawHit| -> Evidence {
+        let (s, e) = norm.original_span(h.start, h.end);
+        Evidence {
+            rule: rule.clone(),
+            source,
+            utterance,
+            span: Some((s, e)),
+            excerpt: Some(text[s..e].to_string()),
+            observed: None,
+            threshold: None,
+            obfuscation: norm.edits_in(h.start, h.end),
+        }
+    };
+    // Cues from every speaker: context is context whoever gives it.
+    for h in raw.iter() {
+        if let Owner::Cue(c) = h.owner {
+            let cue = &policy.cues[c];
+            out.cues.push(CueHit {
+                cue: c,
+                n: h.n,
+                evidence: evidence(&cue.id, h),
+            });
+        }
+    }
+    for h in raw.iter() {
+        let Owner::Entry(ei) = h.owner else { continue };
+        let entry = &policy.entries[ei];
+        let ev = evidence(&entry.id, h);
+        let (s, e) = ev.span.unwrap_or((0, 0));
+        let excerpt = &text[s..e];
+        if entry.katakana_only && !excerpt.chars().all(is_katakana) {
+            continue;
+        }
+        if entry.patterns.boundary == Boundary::Auto && inside_katakana_word(text, s, e) {
+            continue;
+        }
+        let miss = |reason, by: Option<&crate::policy::RuleId>| Miss {
+            category: entry.category,
+            reason,
+            by: by.cloned(),
+            evidence: ev.clone(),
+        };
+        if let Some(x) = raw.iter().find_map(|x| match x.owner {
+            Owner::Exception(xi) if x.start <= h.start && h.end <= x.end => Some(xi),
+            _ => None,
+        }) {
+            out.misses.push(miss(MissReason::Exception, Some(&policy.exceptions[x].id)));
+            continue;
+        }
+        if let Some(c) = negated_by(policy, ntext, h, entry.category, raw) {
+            out.misses.push(miss(MissReason::Negation, Some(&policy.cues[c].id)));
+            continue;
+        }
+        if !customer {
+            out.misses.push(miss(MissReason::NotCustomer, None));
+            continue;
+        }
+        out.signals.push(Signal {
+            category: entry.category,
+            weight: entry.weight,
+            evidence: ev,
+        });
+    }
+}
+
+/// The negation cue that cancels hit `h`, if any: within its window, in the same sentence.
+fn negated_by(policy: &Policy, text: &str, h: &RawHit, category: usize, raw: &[RawHit]) -> Option<usize> {
+    raw.iter().find_map(|x| {
+        let Owner::Cue(c) = x.owner else { return None };
+        let CueKind::Negation { scope, within, applies_to } = &policy.cues[c].kind else {
+            return None;
+        };
+        if !applies_to.is_empty() && !applies_to.contains(&category) {
+            return None;
+        }
+        let gap = match scope {
+            // A cue may overlap the hit ("not going to" + "going to kill you").
+            Scope::After if x.end > h.end && x.start > h.start => &text[h.end..x.start.max(h.end)],
+            Scope::Before if x.start < h.start && x.end < h.end => &text[x.end.min(h.start)..h.start],
+            _ => return None,
+        };
+        (gap.chars().count() <= *within && !gap.chars().any(ends_sentence)).then_some(c)
+    })
+}

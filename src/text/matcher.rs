@@ -1,0 +1,326 @@
+//! The compiled matcher: every literal phrase of the policy in one aho-corasick automaton, and the
+//! regexes behind one `RegexSet` prefilter. It reports raw hits over normalized text; deciding what
+//! they mean (exceptions, negation, speakers) is the signals layer's job.
+
+use super::normalize::{is_word_char, normalize_pattern};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::{Regex, RegexSet};
+
+/// Who a pattern belongs to: an index into the policy's entries, cues or exceptions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum Owner {
+    Entry(usize),
+    Cue(usize),
+    Exception(usize),
+}
+
+/// One raw match over normalized text.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct RawHit {
+    pub owner: Owner,
+    pub start: usize,
+    pub end: usize,
+    /// The number captured by a regex's `n` group, if any.
+    pub n: Option<f64>,
+}
+
+#[derive(Debug, Clone)]
+struct Literal {
+    owner: Owner,
+    check_start: bool,
+    check_end: bool,
+}
+
+/// Literal phrases and regexes to compile, in owner order.
+pub(crate) struct MatcherInput<'a> {
+    pub owner: Owner,
+    pub phrases: &'a [String],
+    pub regex: Option<&'a Regex>,
+    pub word_boundaries: bool,
+}
+
+/// All patterns of a policy, compiled once.
+#[derive(Debug, Clone)]
+pub(crate) struct Matcher {
+    ac: AhoCorasick,
+    literals: Vec<Literal>,
+    /// Regex, owner, and whether it has capture groups (`n` for a number, `hit` for the span).
+    regexes: Vec<(Regex, Owner, bool)>,
+    set: Option<RegexSet>,
+}
+
+impl Matcher {
+    pub(crate) fn build<'a>(
+        inputs: impl IntoIterator<Item = MatcherInput<'a>>,
+    ) -> Result<Matcher, String> {
+        let mut pats: Vec<String> = Vec::new();
+        let mut literals = Vec::new();
+        let mut regexes = Vec::new();
+        for input in inputs {
+            for phrase in input.phrases {
+                let (body, prefix) = match phrase.strip_suffix('*') {
+                    Some(b) => (b, true),
+                    None => (phrase.as_str(), false),
+                };
+                let norm = normalize_pattern(body);
+                if norm.is_empty() {
+                    continue;
+                }
+                let first = norm.chars().next().is_some_and(is_word_char);
+                let last = norm.chars().next_back().is_some_and(is_word_char);
+                literals.push(Literal {
+                    owner: input.owner,
+                    check_start: input.word_boundaries && first,
+                    check_end: input.word_boundaries && last && !prefix,
+                });
+                pats.push(norm);
+            }
+            if let Some(re) = input.regex {
+                let has_n = re
+                    .capture_names()
+                    .any(|n| n == Some("n") || n == Some("hit"));
+                regexes.push((re.clone(), input.owner, has_n));
+            }
+        }
+        let ac = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::Standard)
+            .build(&pats)
+            .map_err(|e| e.to_string())?;
+        let set = if regexes.is_empty() {
+            None
+        } else {
+            Some(
+                RegexSet::new(regexes.iter().map(|(r, _, _)| r.as_str()))
+                    .map_err(|e| e.to_string())?,
+            )
+        };
+        Ok(Matcher {
+            ac,
+            literals,
+            regexes,
+            set,
+        })
+    }
+
+    /// Every hit in `text` (already normalized), literals first then regexes, each in text order.
+    pub(crate) fn scan(&self, text: &str, out: &mut Vec<RawHit>) {
+        for m in self.ac.find_overlapping_iter(text) {
+            let lit = &self.literals[m.pattern().as_usize()];
+            let (s, e) = (m.start(), m.end());
+            if !text.is_char_boundary(s) || !text.is_char_boundary(e) {
+                continue;
+            }
+            if lit.check_start && text[..s].chars().next_back().is_some_and(is_word_char) {
+                continue;
+            }
+            if lit.check_end && text[e..].chars().next().is_some_and(is_word_char) {
+                continue;
+            }
+            out.push(RawHit {
+                owner: lit.owner,
+                start: s,
+                end: e,
+                n: None,
+            });
+        }
+        let Some(set) = &self.set else { return };
+        for idx in set.matches(text).iter() {
+            let (re, owner, has_n) = &self.regexes[idx];
+            if *has_n {
+                for caps in re.captures_iter(text) {
+                    // A `hit` group narrows the evidence to the word itself, without its context.
+                    let Some(m) = caps.name("hit").or_else(|| caps.get(0)) else {
+                        continue;
+                    };
+                    let n = caps.name("n").and_then(|g| parse_number(g.as_str()));
+                    out.push(RawHit {
+                        owner: *owner,
+                        start: m.start(),
+                        end: m.end(),
+                        n,
+                    });
+                }
+            } else {
+                for m in re.find_iter(text) {
+                    out.push(RawHit {
+                        owner: *owner,
+                        start: m.start(),
+                        end: m.end(),
+                        n: None,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Approximate heap bytes held by the automaton and regexes.
+    pub(crate) fn memory_usage(&self) -> usize {
+        self.ac.memory_usage()
+            + self.literals.len() * std::mem::size_of::<Literal>()
+            + self
+                .regexes
+                .iter()
+                .map(|(r, _, _)| r.as_str().len() * 64)
+                .sum::<usize>()
+    }
+}
+
+/// Parses a count or duration as written: digits ("25", "2.5"), kanji numerals (「三」「二十」
+/// 「百五十」), or English number words ("two", "twenty five", "an", "half").
+pub(crate) fn parse_number(s: &str) -> Option<f64> {
+    let s = s.trim();
+    if s.is_empty() {
+        return None;
+    }
+    if let Ok(v) = s.replace(',', "").parse::<f64>() {
+        return v.is_finite().then_some(v);
+    }
+    if let Some(v) = parse_kanji(s) {
+        return Some(v);
+    }
+    parse_english(s)
+}
+
+fn parse_kanji(s: &str) -> Option<f64> {
+    let digit = |c: char| -> Option<u64> {
+        Some(match c {
+            '〇' | '零' => 0,
+            '一' => 1,
+            '二' => 2,
+            '三' => 3,
+            '四' => 4,
+            '五' => 5,
+            '六' => 6,
+            '七' => 7,
+            '八' => 8,
+            '九' => 9,
+            _ => return None,
+        })
+    };
+    let mut total: u64 = 0;
+    let mut section: u64 = 0;
+    let mut current: Option<u64> = None;
+    let mut any = false;
+    for c in s.chars() {
+        if let Some(d) = digit(c) {
+            current = Some(current.unwrap_or(0).checked_mul(10)?.checked_add(d)?);
+            any = true;
+            continue;
+        }
+        let unit = match c {
+            '十' => 10,
+            '百' => 100,
+            '千' => 1000,
+            '万' => 10_000,
+            _ => return None,
+        };
+        any = true;
+        if unit == 10_000 {
+            section = section.checked_add(current.take().unwrap_or(0))?;
+            total = total.checked_add(section.max(1).checked_mul(unit)?)?;
+            section = 0;
+        } else {
+            section = section.checked_add(current.take().unwrap_or(1).checked_mul(unit)?)?;
+        }
+    }
+    if !any {
+        return None;
+    }
+    let v = total
+        .checked_add(section)?
+        .checked_add(current.unwrap_or(0))?;
+    Some(v as f64)
+}
+
+fn parse_english(s: &str) -> Option<f64> {
+    let word = |w: &str| -> Option<f64> {
+        Some(match w {
+            "a" | "an" | "one" | "once" => 1.0,
+            "half" => 0.5,
+            "two" | "twice" | "couple" => 2.0,
+            "three" | "thrice" | "few" => 3.0,
+            "four" => 4.0,
+            "five" => 5.0,
+            "six" => 6.0,
+            "seven" => 7.0,
+            "eight" => 8.0,
+            "nine" => 9.0,
+            "ten" => 10.0,
+            "eleven" => 11.0,
+            "twelve" | "dozen" => 12.0,
+            "thirteen" => 13.0,
+            "fourteen" => 14.0,
+            "fifteen" => 15.0,
+            "sixteen" => 16.0,
+            "seventeen" => 17.0,
+            "eighteen" => 18.0,
+            "nineteen" => 19.0,
+            "twenty" => 20.0,
+            "thirty" => 30.0,
+            "forty" => 40.0,
+            "fifty" => 50.0,
+            "sixty" => 60.0,
+            "seventy" => 70.0,
+            "eighty" => 80.0,
+            "ninety" => 90.0,
+            "hundred" => 100.0,
+            _ => return None,
+        })
+    };
+    let mut total = 0.0;
+    let mut any = false;
+    for w in s.split(|c: char| c == ' ' || c == '-') {
+        if w.is_empty() || w == "and" {
+            continue;
+        }
+        let v = word(w)?;
+        any = true;
+        if v == 100.0 {
+            total = if total == 0.0 { 100.0 } else { total * 100.0 };
+        } else {
+            total += v;
+        }
+    }
+    any.then_some(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_in_three_notations() {
+        assert_eq!(parse_number("25"), Some(25.0));
+        assert_eq!(parse_number("1,200"), Some(1200.0));
+        assert_eq!(parse_number("三"), Some(3.0));
+        assert_eq!(parse_number("二十"), Some(20.0));
+        assert_eq!(parse_number("二十五"), Some(25.0));
+        assert_eq!(parse_number("百五十"), Some(150.0));
+        assert_eq!(parse_number("十"), Some(10.0));
+        assert_eq!(parse_number("一万"), Some(10_000.0));
+        assert_eq!(parse_number("two"), Some(2.0));
+        assert_eq!(parse_number("twenty five"), Some(25.0));
+        assert_eq!(parse_number("an"), Some(1.0));
+        assert_eq!(parse_number("lots"), None);
+        assert_eq!(parse_number("nan"), None);
+    }
+
+    #[test]
+    fn word_boundaries_apply_to_latin_edges_only() {
+        let phrases = vec!["ass".to_string(), "ばか".to_string(), "fuck*".to_string()];
+        let m = Matcher::build([MatcherInput {
+            owner: Owner::Entry(0),
+            phrases: &phrases,
+            regex: None,
+            word_boundaries: true,
+        }])
+        .unwrap();
+        let mut hits = Vec::new();
+        m.scan("assessment class ass", &mut hits);
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].start, 17);
+        hits.clear();
+        m.scan("おまえばかだな fucking", &mut hits);
+        assert_eq!(hits.len(), 2);
+    }
+}
