@@ -27,7 +27,8 @@ struct Args {
     files: Vec<String>,
 }
 
-const USAGE: &str = "usage: classify [--policy PATH] [--lang en|ja] [--format json|text] [--explain] [FILE...]";
+const USAGE: &str =
+    "usage: classify [--policy PATH] [--lang en|ja] [--format json|text] [--explain] [FILE...]";
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
@@ -134,7 +135,10 @@ fn main() -> ExitCode {
                 bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
                 first = false;
             }
-            while let Some(b) = bytes.strip_suffix(b"\n").or_else(|| bytes.strip_suffix(b"\r")) {
+            while let Some(b) = bytes
+                .strip_suffix(b"\n")
+                .or_else(|| bytes.strip_suffix(b"\r"))
+            {
                 bytes = b;
             }
             let result = match std::str::from_utf8(bytes) {
@@ -142,7 +146,12 @@ fn main() -> ExitCode {
                 Ok(s) if s.trim().is_empty() => Err("empty line".to_string()),
                 Ok(s) => Incident::from_json(s)
                     .map_err(|e| e.to_string())
-                    .and_then(|inc| stream.classify(&inc).map(|a| (inc, a)).map_err(|e| e.to_string())),
+                    .and_then(|inc| {
+                        stream
+                            .classify(&inc)
+                            .map(|a| (inc, a))
+                            .map_err(|e| e.to_string())
+                    }),
             };
             let written = match result {
                 Ok((inc, a)) => match args.format {
@@ -192,7 +201,11 @@ fn highlight(text: &str, spans: &[(usize, usize)], color: bool) -> String {
             _ => merged.push((s, e)),
         }
     }
-    let (open, close) = if color { ("\x1b[1;31m", "\x1b[0m") } else { ("【", "】") };
+    let (open, close) = if color {
+        ("\x1b[1;31m", "\x1b[0m")
+    } else {
+        ("【", "】")
+    };
     let mut out = String::new();
     let mut at = 0;
     for (s, e) in merged {
@@ -219,7 +232,11 @@ fn render_text(inc: &Incident, a: &Assessment, lang: Lang, color: bool) -> Strin
         (Verdict::NeedsReview, true) => "要確認",
         (Verdict::NotHarassment, true) => "該当せず",
     };
-    let (b, r) = if color { ("\x1b[1m", "\x1b[0m") } else { ("", "") };
+    let (b, r) = if color {
+        ("\x1b[1m", "\x1b[0m")
+    } else {
+        ("", "")
+    };
     let mut s = format!(
         "{b}{} — {verdict}{r} (score {:.2}; {} {:.2}, {} {:.2})\n  {}\n",
         a.id,
@@ -240,7 +257,11 @@ fn render_text(inc: &Incident, a: &Assessment, lang: Lang, color: bool) -> Strin
     };
     if let Some(text) = &inc.text {
         let spans = spans_in(kasuhara::Source::Text, None);
-        s.push_str(&format!("  {}: {}\n", if ja { "本文" } else { "text" }, highlight(text, &spans, color)));
+        s.push_str(&format!(
+            "  {}: {}\n",
+            if ja { "本文" } else { "text" },
+            highlight(text, &spans, color)
+        ));
     }
     for (i, u) in inc.utterances.iter().enumerate() {
         let spans = spans_in(kasuhara::Source::Utterance, Some(i));
@@ -249,7 +270,10 @@ fn render_text(inc: &Incident, a: &Assessment, lang: Lang, color: bool) -> Strin
             kasuhara::Speaker::Staff => "staff",
             kasuhara::Speaker::Other => "other",
         };
-        s.push_str(&format!("  [{i}] {who}: {}\n", highlight(&u.text, &spans, color)));
+        s.push_str(&format!(
+            "  [{i}] {who}: {}\n",
+            highlight(&u.text, &spans, color)
+        ));
     }
     for f in &a.findings {
         s.push_str(&format!(
@@ -258,11 +282,21 @@ fn render_text(inc: &Incident, a: &Assessment, lang: Lang, color: bool) -> Strin
             f.section.as_deref().unwrap_or("-"),
             f.severity,
             f.score,
-            if f.counted { "" } else if ja { ", 判定に不算入" } else { ", not counted" },
+            if f.counted {
+                ""
+            } else if ja {
+                ", 判定に不算入"
+            } else {
+                ", not counted"
+            },
             f.explanation
         ));
         for e in &f.evidence {
-            s.push_str(&format!("    · {}: {}\n", e.rule, describe_evidence(e, lang)));
+            s.push_str(&format!(
+                "    · {}: {}\n",
+                e.rule,
+                describe_evidence(e, lang)
+            ));
         }
         let resp: Vec<&str> = f.responses.iter().map(|r| r.text.as_str()).collect();
         if !resp.is_empty() {
@@ -273,6 +307,10 @@ fn render_text(inc: &Incident, a: &Assessment, lang: Lang, color: bool) -> Strin
         s.push_str(&format!("  ~ {}\n", m.explanation));
     }
     let resp: Vec<&str> = a.responses.iter().map(|r| r.text.as_str()).collect();
-    s.push_str(&format!("  {}: {}\n\n", if ja { "対応" } else { "response" }, resp.join(" ")));
+    s.push_str(&format!(
+        "  {}: {}\n\n",
+        if ja { "対応" } else { "response" },
+        resp.join(" ")
+    ));
     s
 }

@@ -93,7 +93,12 @@ impl EngineBuilder {
             .iter()
             .enumerate()
             .map(|(i, e)| (Owner::Entry(i), &e.patterns))
-            .chain(p.cues.iter().enumerate().map(|(i, c)| (Owner::Cue(i), &c.patterns)))
+            .chain(
+                p.cues
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (Owner::Cue(i), &c.patterns)),
+            )
             .map(|(owner, pat)| MatcherInput {
                 owner,
                 phrases: &pat.phrases,
@@ -185,17 +190,37 @@ impl Engine {
         if let Some(t) = &incident.text
             && t.len() > max
         {
-            return Err(err("text", format!("text is {} bytes, more than the limit of {max}", t.len())));
+            return Err(err(
+                "text",
+                format!("text is {} bytes, more than the limit of {max}", t.len()),
+            ));
         }
         if incident.contacts.len() > limits::MAX_CONTACTS {
-            return Err(err("contacts", format!("{} contacts, more than the limit of {}", incident.contacts.len(), limits::MAX_CONTACTS)));
+            return Err(err(
+                "contacts",
+                format!(
+                    "{} contacts, more than the limit of {}",
+                    incident.contacts.len(),
+                    limits::MAX_CONTACTS
+                ),
+            ));
         }
         if incident.utterances.len() > limits::MAX_UTTERANCES {
-            return Err(err("utterances", format!("{} utterances, more than the limit of {}", incident.utterances.len(), limits::MAX_UTTERANCES)));
+            return Err(err(
+                "utterances",
+                format!(
+                    "{} utterances, more than the limit of {}",
+                    incident.utterances.len(),
+                    limits::MAX_UTTERANCES
+                ),
+            ));
         }
         let total: usize = incident.utterances.iter().map(|u| u.text.len()).sum();
         if total > max {
-            return Err(err("utterances", format!("utterances hold {total} bytes of text, more than the limit of {max}")));
+            return Err(err(
+                "utterances",
+                format!("utterances hold {total} bytes of text, more than the limit of {max}"),
+            ));
         }
         Ok(())
     }
@@ -211,7 +236,11 @@ impl Engine {
         self.classify_with_history(incident, &[])
     }
 
-    fn classify_with_history(&self, incident: &Incident, history: &[ContactPoint]) -> Result<Assessment, IncidentError> {
+    fn classify_with_history(
+        &self,
+        incident: &Incident,
+        history: &[ContactPoint],
+    ) -> Result<Assessment, IncidentError> {
         self.check(incident)?;
         let inner = &*self.inner;
         let obs = signals::observe(&inner.policy, &inner.matcher, incident, history);
@@ -253,7 +282,9 @@ impl Engine {
     /// assert_eq!(par, seq);
     /// ```
     pub fn classify_batch(&self, records: &[Incident]) -> Vec<Result<Assessment, IncidentError>> {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(records.len().max(1));
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(records.len().max(1));
         // Partition by customer so each thread owns whole histories; records without a customer
         // have no history and go anywhere.
         let mut groups: Vec<Vec<usize>> = vec![Vec::new(); threads];
@@ -276,7 +307,9 @@ impl Engine {
                 .map(|idx| {
                     s.spawn(move || {
                         let mut stream = self.stream();
-                        idx.iter().map(|&i| (i, stream.classify(&records[i]))).collect::<Vec<_>>()
+                        idx.iter()
+                            .map(|&i| (i, stream.classify(&records[i])))
+                            .collect::<Vec<_>>()
                     })
                 })
                 .collect();

@@ -8,8 +8,9 @@ use std::fmt;
 ///
 /// ```
 /// use kasuhara::{DiagnosticKind, Policy};
-/// let err = Policy::from_sources(&[("p.toml", "[[entry]]\nid = \"x\"\ncategory = \"nope\"\nphrases = [\"a\"]\n")])
-///     .unwrap_err();
+/// let src = "[policy]\nname = \"mine\"\nversion = \"1\"\nextends = \"default\"\n\
+///            [[entry]]\nid = \"x\"\ncategory = \"nope\"\nweight = 0.5\nphrases = [\"a\"]\n";
+/// let err = Policy::from_sources(&[("p.toml", src)]).unwrap_err();
 /// assert!(err.diagnostics().iter().any(|d| d.kind() == DiagnosticKind::UnknownCategory));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -41,11 +42,12 @@ pub enum DiagnosticKind {
 ///
 /// ```
 /// use kasuhara::Policy;
-/// let src = "[[entry]]\nid = \"a\"\ncategory = \"insult\"\nphrases = [\"\"]\n";
+/// let src = "[policy]\nname = \"mine\"\nversion = \"1\"\nextends = \"default\"\n\
+///            [[entry]]\nid = \"a\"\ncategory = \"insult\"\nweight = 0.5\nphrases = [\"\"]\n";
 /// let err = Policy::from_sources(&[("mine.toml", src)]).unwrap_err();
 /// let d = &err.diagnostics()[0];
 /// assert_eq!(d.file(), "mine.toml");
-/// assert_eq!(d.line(), 4);
+/// assert_eq!((d.line(), d.column()), (9, 12));
 /// assert_eq!(d.rule(), Some("a"));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,10 +110,14 @@ impl fmt::Display for Diagnostic {
 ///
 /// ```
 /// use kasuhara::Policy;
-/// let src = "[[entry]]\nid = \"a\"\ncategory = \"insutl\"\nphrases = [\"x\"]\n\
-///            [[entry]]\nid = \"a\"\ncategory = \"insult\"\nregex = \"(\"\n";
+/// let src = "[policy]\nname = \"mine\"\nversion = \"1\"\nextends = \"default\"\n\
+///            [[entry]]\nid = \"a\"\ncategory = \"insutl\"\nweight = 0.5\nphrases = [\"x\"]\n\
+///            [[entry]]\nid = \"a\"\ncategory = \"insult\"\nweight = 0.5\nphrases = [\"y\"]\n\
+///            [[entry]]\nid = \"b\"\ncategory = \"insult\"\nweight = 0.5\nregex = \"(\"\n";
 /// let err = Policy::from_sources(&[("mine.toml", src)]).unwrap_err();
-/// assert!(err.diagnostics().len() >= 3); // unknown category, duplicate id, bad regex
+/// let kinds: Vec<_> = err.diagnostics().iter().map(|d| d.kind()).collect();
+/// use kasuhara::DiagnosticKind::*;
+/// assert_eq!(kinds, [UnknownCategory, DuplicateId, InvalidRegex]);
 /// assert!(err.to_string().contains("did you mean `insult`"));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,11 +135,7 @@ impl LoadError {
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.diagnostics.len();
-        write!(
-            f,
-            "policy has {n} problem{}",
-            if n == 1 { "" } else { "s" }
-        )?;
+        write!(f, "policy has {n} problem{}", if n == 1 { "" } else { "s" })?;
         for d in &self.diagnostics {
             write!(f, "\n  {d}")?;
         }
@@ -200,7 +202,9 @@ pub(crate) fn did_you_mean<'a>(
         }
     }
     match best {
-        Some((d, c)) if d <= 2.max(word.chars().count() / 3) => Some(format!("did you mean `{c}`?")),
+        Some((d, c)) if d <= 2.max(word.chars().count() / 3) => {
+            Some(format!("did you mean `{c}`?"))
+        }
         _ => None,
     }
 }

@@ -342,8 +342,10 @@ mod tests {
 
     #[test]
     fn errors_name_nested_fields() {
-        let e = Incident::from_json(r#"{"id":"a","contacts":[{"at":"2025-01-01T00:00:00Z"},{"at":"bad"}]}"#)
-            .unwrap_err();
+        let e = Incident::from_json(
+            r#"{"id":"a","contacts":[{"at":"2025-01-01T00:00:00Z"},{"at":"bad"}]}"#,
+        )
+        .unwrap_err();
         assert_eq!(e.field(), "contacts[1].at");
         let e = Incident::from_json(r#"{"id":"a","request":{"amount_charged":-1}}"#).unwrap_err();
         assert_eq!(e.field(), "request.amount_charged");

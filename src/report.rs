@@ -323,7 +323,9 @@ impl Assessment {
     /// assert!(!a.has("threat"));
     /// ```
     pub fn has(&self, category: &str) -> bool {
-        self.findings.iter().any(|f| f.category.as_str() == category)
+        self.findings
+            .iter()
+            .any(|f| f.category.as_str() == category)
     }
 }
 

@@ -8,8 +8,8 @@
 use crate::incident::Incident;
 use crate::policy::{Basis, Lang, Policy, Prong, Severity};
 use crate::report::{
-    Assessment, Evidence, Finding, MissReason, NearMiss, PolicyStamp, Prongs, ResponseAdvice, Source,
-    Verdict, round3,
+    Assessment, Evidence, Finding, MissReason, NearMiss, PolicyStamp, Prongs, ResponseAdvice,
+    Source, Verdict, round3,
 };
 use crate::signals::{Miss, Observations, Signal};
 
@@ -21,7 +21,9 @@ pub(crate) struct Options {
 }
 
 fn noisy_or(weights: impl IntoIterator<Item = f64>) -> f64 {
-    1.0 - weights.into_iter().fold(1.0, |acc, w| acc * (1.0 - w.clamp(0.0, 1.0)))
+    1.0 - weights
+        .into_iter()
+        .fold(1.0, |acc, w| acc * (1.0 - w.clamp(0.0, 1.0)))
 }
 
 fn evidence_key(e: &Evidence) -> (Source, Option<usize>, Option<(usize, usize)>, &str) {
@@ -59,7 +61,10 @@ fn prune(mut signals: Vec<Signal>, max_per_rule: usize) -> Vec<Signal> {
                 && k.evidence.source == s.evidence.source
                 && k.evidence.utterance == s.evidence.utterance
         });
-        let per_rule = kept.iter().filter(|k| k.evidence.rule == s.evidence.rule).count();
+        let per_rule = kept
+            .iter()
+            .filter(|k| k.evidence.rule == s.evidence.rule)
+            .count();
         if !shadowed && !duplicate && per_rule < max_per_rule {
             kept.push(s.clone());
         }
@@ -75,7 +80,12 @@ struct Draft {
     hits: usize,
 }
 
-pub(crate) fn assess(policy: &Policy, opts: Options, incident: &Incident, obs: Observations) -> Assessment {
+pub(crate) fn assess(
+    policy: &Policy,
+    opts: Options,
+    incident: &Incident,
+    obs: Observations,
+) -> Assessment {
     let lang = opts.lang;
     let vr = &policy.verdict;
     let mut by_cat: Vec<Vec<Signal>> = vec![Vec::new(); policy.categories.len()];
@@ -151,40 +161,70 @@ pub(crate) fn assess(policy: &Policy, opts: Options, incident: &Incident, obs: O
         (
             Verdict::Harassment,
             t(
-                &format!("conduct {:.2} reaches the harassment threshold {}", conduct, vr.harassment),
-                &format!("言動のスコア {:.2} がハラスメントの閾値 {} 以上", conduct, vr.harassment),
+                &format!(
+                    "conduct {:.2} reaches the harassment threshold {}",
+                    conduct, vr.harassment
+                ),
+                &format!(
+                    "言動のスコア {:.2} がハラスメントの閾値 {} 以上",
+                    conduct, vr.harassment
+                ),
             ),
         )
     } else if validity >= vr.absurd_request {
         (
             Verdict::Harassment,
             t(
-                &format!("the request is absurd (validity {:.2} ≥ {}), however politely made", validity, vr.absurd_request),
-                &format!("要求内容が著しく不当（妥当性スコア {:.2} ≥ {}）。態様が丁寧でも該当", validity, vr.absurd_request),
+                &format!(
+                    "the request is absurd (validity {:.2} ≥ {}), however politely made",
+                    validity, vr.absurd_request
+                ),
+                &format!(
+                    "要求内容が著しく不当（妥当性スコア {:.2} ≥ {}）。態様が丁寧でも該当",
+                    validity, vr.absurd_request
+                ),
             ),
         )
     } else if invalid && conduct >= vr.review {
         (
             Verdict::Harassment,
             t(
-                &format!("a request lacking validity ({:.2}) pressed with inappropriate conduct ({:.2})", validity, conduct),
-                &format!("妥当性を欠く要求（{:.2}）を不適切な言動（{:.2}）で求めている", validity, conduct),
+                &format!(
+                    "a request lacking validity ({:.2}) pressed with inappropriate conduct ({:.2})",
+                    validity, conduct
+                ),
+                &format!(
+                    "妥当性を欠く要求（{:.2}）を不適切な言動（{:.2}）で求めている",
+                    validity, conduct
+                ),
             ),
         )
     } else if conduct >= vr.review {
         (
             Verdict::NeedsReview,
             t(
-                &format!("conduct {:.2} is in the review band [{}, {})", conduct, vr.review, vr.harassment),
-                &format!("言動のスコア {:.2} が要確認の範囲 [{}, {})", conduct, vr.review, vr.harassment),
+                &format!(
+                    "conduct {:.2} is in the review band [{}, {})",
+                    conduct, vr.review, vr.harassment
+                ),
+                &format!(
+                    "言動のスコア {:.2} が要確認の範囲 [{}, {})",
+                    conduct, vr.review, vr.harassment
+                ),
             ),
         )
     } else if invalid {
         (
             Verdict::NeedsReview,
             t(
-                &format!("the request lacks validity ({:.2}) but the conduct is not inappropriate", validity),
-                &format!("要求の妥当性を欠く（{:.2}）が、言動は不適切とはいえない", validity),
+                &format!(
+                    "the request lacks validity ({:.2}) but the conduct is not inappropriate",
+                    validity
+                ),
+                &format!(
+                    "要求の妥当性を欠く（{:.2}）が、言動は不適切とはいえない",
+                    validity
+                ),
             ),
         )
     } else if relative_uncounted >= vr.review {
@@ -198,7 +238,10 @@ pub(crate) fn assess(policy: &Policy, opts: Options, incident: &Incident, obs: O
     } else {
         (
             Verdict::NotHarassment,
-            t("no finding reaches the review threshold", "要確認の閾値に達する該当なし"),
+            t(
+                "no finding reaches the review threshold",
+                "要確認の閾値に達する該当なし",
+            ),
         )
     };
 
@@ -215,10 +258,16 @@ pub(crate) fn assess(policy: &Policy, opts: Options, incident: &Incident, obs: O
         Verdict::NotHarassment => &vr.responses_none,
     };
     let near_misses = if opts.near_misses {
-        let mut v: Vec<NearMiss> = misses.into_iter().map(|m| near_miss(policy, lang, m)).collect();
+        let mut v: Vec<NearMiss> = misses
+            .into_iter()
+            .map(|m| near_miss(policy, lang, m))
+            .collect();
         v.sort_by(|a, b| {
-            (a.category.as_str(), a.reason, evidence_key(&a.evidence))
-                .cmp(&(b.category.as_str(), b.reason, evidence_key(&b.evidence)))
+            (a.category.as_str(), a.reason, evidence_key(&a.evidence)).cmp(&(
+                b.category.as_str(),
+                b.reason,
+                evidence_key(&b.evidence),
+            ))
         });
         v
     } else {
@@ -304,7 +353,14 @@ pub fn describe_evidence(e: &Evidence, lang: Lang) -> String {
     s
 }
 
-fn fill(template: &str, name: &str, evidence: &str, clause: &str, section: &str, reason: &str) -> String {
+fn fill(
+    template: &str,
+    name: &str,
+    evidence: &str,
+    clause: &str,
+    section: &str,
+    reason: &str,
+) -> String {
     template
         .replace("{name}", name)
         .replace("{evidence}", evidence)
@@ -321,7 +377,11 @@ fn finding(policy: &Policy, lang: Lang, d: Draft, counted: bool) -> Finding {
         .unwrap_or(&policy.templates.finding)
         .get(lang);
     let sep = if lang == Lang::Ja { "、" } else { "; " };
-    let ev: Vec<String> = d.evidence.iter().map(|e| describe_evidence(e, lang)).collect();
+    let ev: Vec<String> = d
+        .evidence
+        .iter()
+        .map(|e| describe_evidence(e, lang))
+        .collect();
     let mut explanation = fill(
         template,
         cat.name.get(lang),
@@ -358,15 +418,21 @@ fn near_miss(policy: &Policy, lang: Lang, m: Miss) -> NearMiss {
         (MissReason::Exception, Lang::Ja) => format!("無害な語句の一部（{by}）"),
         (MissReason::Negation, Lang::En) => format!("negated ({by})"),
         (MissReason::Negation, Lang::Ja) => format!("否定されている（{by}）"),
-        (MissReason::NotCustomer, Lang::En) => "said by staff or another person, not the customer".into(),
+        (MissReason::NotCustomer, Lang::En) => {
+            "said by staff or another person, not the customer".into()
+        }
         (MissReason::NotCustomer, Lang::Ja) => "顧客ではなく従業員等の発言".into(),
         (MissReason::EmergencyExemption, Lang::En) => format!("emergency exemption ({by})"),
         (MissReason::EmergencyExemption, Lang::Ja) => format!("緊急時のため除外（{by}）"),
         (MissReason::BelowThreshold, Lang::En) => "below the threshold".into(),
         (MissReason::BelowThreshold, Lang::Ja) => "閾値未満".into(),
-        (MissReason::NotConduct, Lang::En) => "a duration in the text not tied to the customer's conduct".into(),
+        (MissReason::NotConduct, Lang::En) => {
+            "a duration in the text not tied to the customer's conduct".into()
+        }
         (MissReason::NotConduct, Lang::Ja) => "顧客の言動と結びつかない記載上の時間".into(),
-        (MissReason::RelativeOverValidRequest, Lang::En) => "relative conduct over a valid request".into(),
+        (MissReason::RelativeOverValidRequest, Lang::En) => {
+            "relative conduct over a valid request".into()
+        }
         (MissReason::RelativeOverValidRequest, Lang::Ja) => "妥当な要求に伴う相対的な言動".into(),
     };
     let explanation = fill(

@@ -115,10 +115,22 @@ pub struct Cases {
 
 /// The shipped cases of the default policy.
 const DEFAULT_CASES: &[(&str, &str)] = &[
-    ("rules/cases/ja.toml", include_str!("../rules/cases/ja.toml")),
-    ("rules/cases/en.toml", include_str!("../rules/cases/en.toml")),
-    ("rules/cases/negatives.toml", include_str!("../rules/cases/negatives.toml")),
-    ("rules/cases/behaviour.toml", include_str!("../rules/cases/behaviour.toml")),
+    (
+        "rules/cases/ja.toml",
+        include_str!("../rules/cases/ja.toml"),
+    ),
+    (
+        "rules/cases/en.toml",
+        include_str!("../rules/cases/en.toml"),
+    ),
+    (
+        "rules/cases/negatives.toml",
+        include_str!("../rules/cases/negatives.toml"),
+    ),
+    (
+        "rules/cases/behaviour.toml",
+        include_str!("../rules/cases/behaviour.toml"),
+    ),
 ];
 
 impl Cases {
@@ -168,7 +180,13 @@ impl Cases {
                 let span = c.span();
                 let c = c.into_inner();
                 if !matches!(c.lang.as_str(), "ja" | "en" | "mixed") {
-                    diags.push(diag(span.clone(), format!("case `{}`: unknown lang `{}`, expected `ja`, `en` or `mixed`", c.name, c.lang)));
+                    diags.push(diag(
+                        span.clone(),
+                        format!(
+                            "case `{}`: unknown lang `{}`, expected `ja`, `en` or `mixed`",
+                            c.name, c.lang
+                        ),
+                    ));
                 }
                 match Incident::deserialize(c.incident) {
                     Ok(incident) => cases.push(Case {
@@ -179,7 +197,10 @@ impl Cases {
                         incident,
                         expect: c.expect,
                     }),
-                    Err(e) => diags.push(diag(span, format!("case `{}`: incident: {}", c.name, e.message()))),
+                    Err(e) => diags.push(diag(
+                        span,
+                        format!("case `{}`: incident: {}", c.name, e.message()),
+                    )),
                 }
             }
         }
@@ -224,7 +245,10 @@ impl Cases {
             let t = std::fs::read_to_string(path).map_err(|e| io(path, e))?;
             files.push((path.display().to_string(), t));
         }
-        let refs: Vec<(&str, &str)> = files.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        let refs: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
         Cases::from_sources(&refs)
     }
 
@@ -287,7 +311,10 @@ impl Cases {
             .into_iter()
             .filter(|r| !exercised.contains(r.as_str()))
             .collect();
-        Report { results, unexercised }
+        Report {
+            results,
+            unexercised,
+        }
     }
 }
 
@@ -306,7 +333,12 @@ fn check(expect: &Expect, a: &Assessment) -> Vec<String> {
     if let Some(v) = expect.verdict
         && a.verdict != v
     {
-        fails.push(format!("expected verdict `{}`, got `{}` ({})", v.as_str(), a.verdict.as_str(), a.reason));
+        fails.push(format!(
+            "expected verdict `{}`, got `{}` ({})",
+            v.as_str(),
+            a.verdict.as_str(),
+            a.reason
+        ));
     }
     let evidence = || a.findings.iter().flat_map(|f| f.evidence.iter());
     for r in &expect.rules {
@@ -393,17 +425,33 @@ impl Report {
     /// assert!(s.contains("passed"));
     /// ```
     pub fn summary(&self) -> String {
-        let failed: Vec<&CaseResult> = self.results.iter().filter(|r| !r.failures.is_empty()).collect();
-        let mut s = format!("{} passed, {} failed\n", self.results.len() - failed.len(), failed.len());
+        let failed: Vec<&CaseResult> = self
+            .results
+            .iter()
+            .filter(|r| !r.failures.is_empty())
+            .collect();
+        let mut s = format!(
+            "{} passed, {} failed\n",
+            self.results.len() - failed.len(),
+            failed.len()
+        );
         for r in failed {
-            let _ = writeln!(s, "\ncase `{}` ({}:{}, {})", r.case.name, r.case.file, r.case.line, r.case.lang);
+            let _ = writeln!(
+                s,
+                "\ncase `{}` ({}:{}, {})",
+                r.case.name, r.case.file, r.case.line, r.case.lang
+            );
             for f in &r.failures {
                 let _ = writeln!(s, "  - {f}");
             }
             if let Some(a) = &r.assessment {
                 let _ = writeln!(s, "  verdict: {} ({})", a.verdict.as_str(), a.reason);
                 for f in &a.findings {
-                    let _ = writeln!(s, "  fired: {} score {} — {}", f.category, f.score, f.explanation);
+                    let _ = writeln!(
+                        s,
+                        "  fired: {} score {} — {}",
+                        f.category, f.score, f.explanation
+                    );
                 }
                 for m in &a.near_misses {
                     let _ = writeln!(s, "  near miss: {}", m.explanation);

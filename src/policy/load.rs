@@ -16,12 +16,30 @@ use toml::Spanned;
 /// The embedded default policy: every file of `rules/` except the cases.
 pub(crate) const DEFAULT_RULES: &[(&str, &str)] = &[
     ("rules/policy.toml", include_str!("../../rules/policy.toml")),
-    ("rules/categories.toml", include_str!("../../rules/categories.toml")),
-    ("rules/responses.toml", include_str!("../../rules/responses.toml")),
-    ("rules/lexicon/ja.toml", include_str!("../../rules/lexicon/ja.toml")),
-    ("rules/lexicon/en.toml", include_str!("../../rules/lexicon/en.toml")),
-    ("rules/lexicon/cues.toml", include_str!("../../rules/lexicon/cues.toml")),
-    ("rules/lexicon/exceptions.toml", include_str!("../../rules/lexicon/exceptions.toml")),
+    (
+        "rules/categories.toml",
+        include_str!("../../rules/categories.toml"),
+    ),
+    (
+        "rules/responses.toml",
+        include_str!("../../rules/responses.toml"),
+    ),
+    (
+        "rules/lexicon/ja.toml",
+        include_str!("../../rules/lexicon/ja.toml"),
+    ),
+    (
+        "rules/lexicon/en.toml",
+        include_str!("../../rules/lexicon/en.toml"),
+    ),
+    (
+        "rules/lexicon/cues.toml",
+        include_str!("../../rules/lexicon/cues.toml"),
+    ),
+    (
+        "rules/lexicon/exceptions.toml",
+        include_str!("../../rules/lexicon/exceptions.toml"),
+    ),
 ];
 
 impl Default for Policy {
@@ -42,6 +60,10 @@ impl Policy {
     /// use kasuhara::Policy;
     /// let err = Policy::from_sources(&[("bad.toml", "[[entry]\n")]).unwrap_err();
     /// assert_eq!(err.diagnostics()[0].line(), 1);
+    /// let mine = "[policy]\nname = \"mine\"\nversion = \"1\"\nextends = \"default\"\n\
+    ///             [[entry]]\nid = \"mine.slur\"\ncategory = \"insult\"\nweight = 0.9\nphrases = [\"dunderhead\"]\n";
+    /// let p = Policy::from_sources(&[("mine.toml", mine)]).unwrap();
+    /// assert_eq!(p.name(), "mine");
     /// ```
     pub fn from_sources(sources: &[(&str, &str)]) -> Result<Policy, LoadError> {
         let owned: Vec<(String, String)> = sources
@@ -154,6 +176,14 @@ impl Ctx {
     }
 
     fn missing(&mut self, what: &str) {
+        // A file that did not parse may well hold the section: say nothing more about it.
+        if self
+            .diags
+            .iter()
+            .any(|d| d.kind == K::Syntax || d.kind == K::Io)
+        {
+            return;
+        }
         self.diags.push(Diagnostic {
             file: "<policy>".into(),
             line: 0,
@@ -196,7 +226,14 @@ impl Ctx {
         x
     }
 
-    fn count(&mut self, file: usize, v: &Spanned<i64>, rule: Option<&str>, what: &str, hi: i64) -> i64 {
+    fn count(
+        &mut self,
+        file: usize,
+        v: &Spanned<i64>,
+        rule: Option<&str>,
+        what: &str,
+        hi: i64,
+    ) -> i64 {
         let x = *v.get_ref();
         if !(1..=hi).contains(&x) {
             self.report(
@@ -253,7 +290,14 @@ fn load(user: Vec<(String, String)>, io: Vec<Diagnostic>) -> Result<Policy, Load
                 ctx.files.push((name.to_string(), text.to_string()));
                 match toml::from_str::<RawFile>(text) {
                     Ok(raw) => base.push((idx, raw)),
-                    Err(e) => ctx.report(idx, e.span().unwrap_or(0..0), None, K::Syntax, e.message().to_string(), None),
+                    Err(e) => ctx.report(
+                        idx,
+                        e.span().unwrap_or(0..0),
+                        None,
+                        K::Syntax,
+                        e.message().to_string(),
+                        None,
+                    ),
                 }
             }
             base_files = base.len();
@@ -327,11 +371,25 @@ fn load(user: Vec<(String, String)>, io: Vec<Diagnostic>) -> Result<Policy, Load
         for r in raw.response.drain(..) {
             let id = r.id.get_ref().clone();
             if response_ix.contains_key(&id) {
-                ctx.report(file, r.id.span(), Some(&id), K::DuplicateId, format!("response `{id}` is defined more than once"), None);
+                ctx.report(
+                    file,
+                    r.id.span(),
+                    Some(&id),
+                    K::DuplicateId,
+                    format!("response `{id}` is defined more than once"),
+                    None,
+                );
                 continue;
             }
             if r.en.trim().is_empty() || r.ja.trim().is_empty() {
-                ctx.report(file, r.id.span(), Some(&id), K::EmptyPattern, "response text is empty in `en` or `ja`", None);
+                ctx.report(
+                    file,
+                    r.id.span(),
+                    Some(&id),
+                    K::EmptyPattern,
+                    "response text is empty in `en` or `ja`",
+                    None,
+                );
             }
             response_ix.insert(id.clone(), responses.len());
             responses.push(Response {
@@ -340,19 +398,28 @@ fn load(user: Vec<(String, String)>, io: Vec<Diagnostic>) -> Result<Policy, Load
             });
         }
     }
-    let resolve_responses = |ctx: &mut Ctx, file: usize, list: &[Spanned<String>], rule: Option<&str>| -> Vec<usize> {
-        let mut out = Vec::new();
-        for r in list {
-            match response_ix.get(r.get_ref()) {
-                Some(&i) => out.push(i),
-                None => {
-                    let help = did_you_mean(r.get_ref(), response_ix.keys().map(String::as_str));
-                    ctx.report(file, r.span(), rule, K::UnknownReference, format!("unknown response `{}`", r.get_ref()), help);
+    let resolve_responses =
+        |ctx: &mut Ctx, file: usize, list: &[Spanned<String>], rule: Option<&str>| -> Vec<usize> {
+            let mut out = Vec::new();
+            for r in list {
+                match response_ix.get(r.get_ref()) {
+                    Some(&i) => out.push(i),
+                    None => {
+                        let help =
+                            did_you_mean(r.get_ref(), response_ix.keys().map(String::as_str));
+                        ctx.report(
+                            file,
+                            r.span(),
+                            rule,
+                            K::UnknownReference,
+                            format!("unknown response `{}`", r.get_ref()),
+                            help,
+                        );
+                    }
                 }
             }
-        }
-        out
-    };
+            out
+        };
 
     // Categories.
     let mut categories: Vec<Category> = Vec::new();
@@ -363,17 +430,38 @@ fn load(user: Vec<(String, String)>, io: Vec<Diagnostic>) -> Result<Policy, Load
             let id = c.id.get_ref().clone();
             let rule = Some(id.as_str());
             if !is_snake_case(&id) {
-                ctx.report(file, c.id.span(), rule, K::Syntax, format!("category id `{id}` must be snake_case"), None);
+                ctx.report(
+                    file,
+                    c.id.span(),
+                    rule,
+                    K::Syntax,
+                    format!("category id `{id}` must be snake_case"),
+                    None,
+                );
             }
             if category_ix.contains_key(&id) {
-                ctx.report(file, c.id.span(), rule, K::DuplicateId, format!("category `{id}` is defined more than once"), None);
+                ctx.report(
+                    file,
+                    c.id.span(),
+                    rule,
+                    K::DuplicateId,
+                    format!("category `{id}` is defined more than once"),
+                    None,
+                );
                 continue;
             }
             let prong = match c.prong.get_ref().as_str() {
                 "validity" => Prong::Validity,
                 "conduct" => Prong::Conduct,
                 other => {
-                    ctx.report(file, c.prong.span(), rule, K::UnknownReference, format!("unknown prong `{other}`"), Some("expected `validity` or `conduct`".into()));
+                    ctx.report(
+                        file,
+                        c.prong.span(),
+                        rule,
+                        K::UnknownReference,
+                        format!("unknown prong `{other}`"),
+                        Some("expected `validity` or `conduct`".into()),
+                    );
                     Prong::Conduct
                 }
             };
@@ -381,7 +469,14 @@ fn load(user: Vec<(String, String)>, io: Vec<Diagnostic>) -> Result<Policy, Load
                 None | Some(("always", _)) => Basis::Always,
                 Some(("relative", _)) => Basis::Relative,
                 Some((other, span)) => {
-                    ctx.report(file, span, rule, K::UnknownReference, format!("unknown basis `{other}`"), Some("expected `always` or `relative`".into()));
+                    ctx.report(
+                        file,
+                        span,
+                        rule,
+                        K::UnknownReference,
+                        format!("unknown basis `{other}`"),
+                        Some("expected `always` or `relative`".into()),
+                    );
                     Basis::Always
                 }
             };
@@ -389,7 +484,14 @@ fn load(user: Vec<(String, String)>, io: Vec<Diagnostic>) -> Result<Policy, Load
             let resp = resolve_responses(&mut ctx, file, &c.responses, rule);
             for (what, t) in [("name", &c.name), ("clause", &c.clause)] {
                 if t.en.trim().is_empty() || t.ja.trim().is_empty() {
-                    ctx.report(file, c.id.span(), rule, K::EmptyPattern, format!("`{what}` is empty in `en` or `ja`"), None);
+                    ctx.report(
+                        file,
+                        c.id.span(),
+                        rule,
+                        K::EmptyPattern,
+                        format!("`{what}` is empty in `en` or `ja`"),
+                        None,
+                    );
                 }
             }
             category_ix.insert(id.clone(), categories.len());
@@ -411,7 +513,14 @@ fn load(user: Vec<(String, String)>, io: Vec<Diagnostic>) -> Result<Policy, Load
             Some(&i) => i,
             None => {
                 let help = did_you_mean(v.get_ref(), category_ix.keys().map(String::as_str));
-                ctx.report(file, v.span(), rule, K::UnknownCategory, format!("unknown category `{}`", v.get_ref()), help);
+                ctx.report(
+                    file,
+                    v.span(),
+                    rule,
+                    K::UnknownCategory,
+                    format!("unknown category `{}`", v.get_ref()),
+                    help,
+                );
                 usize::MAX
             }
         }
@@ -440,12 +549,27 @@ fn load(user: Vec<(String, String)>, io: Vec<Diagnostic>) -> Result<Policy, Load
             let category = cat(&mut ctx, file, &e.category, rule);
             let weight = ctx.unit(file, &e.weight, rule, "weight");
             check_lang(&mut ctx, file, e.lang.as_ref(), rule);
-            let patterns = compile_patterns(&mut ctx, file, &e.id, &e.phrases, e.regex.as_ref(), e.boundary.as_ref(), &mut pattern_count);
+            let patterns = compile_patterns(
+                &mut ctx,
+                file,
+                &e.id,
+                &e.phrases,
+                e.regex.as_ref(),
+                e.boundary.as_ref(),
+                &mut pattern_count,
+            );
             let katakana_only = match e.script.as_ref().map(|s| (s.get_ref().as_str(), s.span())) {
                 None | Some(("any", _)) => false,
                 Some(("katakana", _)) => true,
                 Some((other, span)) => {
-                    ctx.report(file, span, rule, K::UnknownReference, format!("unknown script `{other}`"), Some("expected `any` or `katakana`".into()));
+                    ctx.report(
+                        file,
+                        span,
+                        rule,
+                        K::UnknownReference,
+                        format!("unknown script `{other}`"),
+                        Some("expected `any` or `katakana`".into()),
+                    );
                     false
                 }
             };
@@ -468,15 +592,33 @@ fn load(user: Vec<(String, String)>, io: Vec<Diagnostic>) -> Result<Policy, Load
             }
             let rule = Some(id.as_str());
             check_lang(&mut ctx, file, c.lang.as_ref(), rule);
-            let patterns = compile_patterns(&mut ctx, file, &c.id, &c.phrases, c.regex.as_ref(), c.boundary.as_ref(), &mut pattern_count);
+            let patterns = compile_patterns(
+                &mut ctx,
+                file,
+                &c.id,
+                &c.phrases,
+                c.regex.as_ref(),
+                c.boundary.as_ref(),
+                &mut pattern_count,
+            );
             let has_n = patterns
                 .regex
                 .as_ref()
                 .is_some_and(|r| r.capture_names().any(|n| n == Some("n")));
-            let value = c.value.as_ref().map(|v| ctx.range(file, v, rule, "value", 0.0, 1e6, true));
+            let value = c
+                .value
+                .as_ref()
+                .map(|v| ctx.range(file, v, rule, "value", 0.0, 1e6, true));
             let needs_value = |ctx: &mut Ctx| {
                 if value.is_none() && !has_n {
-                    ctx.report(file, c.id.span(), rule, K::Missing, "a count or duration cue needs a regex with an `n` group or a `value`", None);
+                    ctx.report(
+                        file,
+                        c.id.span(),
+                        rule,
+                        K::Missing,
+                        "a count or duration cue needs a regex with an `n` group or a `value`",
+                        None,
+                    );
                 }
             };
             let kind = match c.kind.get_ref().as_str() {
@@ -489,34 +631,73 @@ fn load(user: Vec<(String, String)>, io: Vec<Diagnostic>) -> Result<Policy, Load
                         Some(("before", _)) => Scope::Before,
                         Some(("after", _)) => Scope::After,
                         Some((other, span)) => {
-                            ctx.report(file, span, rule, K::UnknownReference, format!("unknown scope `{other}`"), Some("expected `before` or `after`".into()));
+                            ctx.report(
+                                file,
+                                span,
+                                rule,
+                                K::UnknownReference,
+                                format!("unknown scope `{other}`"),
+                                Some("expected `before` or `after`".into()),
+                            );
                             Scope::After
                         }
                         None => {
-                            ctx.report(file, c.id.span(), rule, K::Missing, "a negation cue needs `scope`", None);
+                            ctx.report(
+                                file,
+                                c.id.span(),
+                                rule,
+                                K::Missing,
+                                "a negation cue needs `scope`",
+                                None,
+                            );
                             Scope::After
                         }
                     };
                     let within = match &c.within {
                         Some(w) => ctx.count(file, w, rule, "within", 200) as usize,
                         None => {
-                            ctx.report(file, c.id.span(), rule, K::Missing, "a negation cue needs `within`", None);
+                            ctx.report(
+                                file,
+                                c.id.span(),
+                                rule,
+                                K::Missing,
+                                "a negation cue needs `within`",
+                                None,
+                            );
                             1
                         }
                     };
-                    let applies_to = c.applies_to.iter().map(|a| cat(&mut ctx, file, a, rule)).collect();
-                    CueKind::Negation { scope, within, applies_to }
+                    let applies_to = c
+                        .applies_to
+                        .iter()
+                        .map(|a| cat(&mut ctx, file, a, rule))
+                        .collect();
+                    CueKind::Negation {
+                        scope,
+                        within,
+                        applies_to,
+                    }
                 }
                 "contact_count" => {
                     needs_value(&mut ctx);
                     let window_hours = match &c.window_hours {
                         Some(w) => ctx.count(file, w, rule, "window_hours", 24 * 366),
                         None => {
-                            ctx.report(file, c.id.span(), rule, K::Missing, "a contact_count cue needs `window_hours`", None);
+                            ctx.report(
+                                file,
+                                c.id.span(),
+                                rule,
+                                K::Missing,
+                                "a contact_count cue needs `window_hours`",
+                                None,
+                            );
                             24
                         }
                     };
-                    CueKind::ContactCount { window_hours, value }
+                    CueKind::ContactCount {
+                        window_hours,
+                        value,
+                    }
                 }
                 "duration" => {
                     needs_value(&mut ctx);
@@ -524,11 +705,32 @@ fn load(user: Vec<(String, String)>, io: Vec<Diagnostic>) -> Result<Policy, Load
                         Some(u) => ctx.range(file, u, rule, "unit_minutes", 0.0, 1e5, true),
                         None => 1.0,
                     };
-                    CueKind::Duration { unit_minutes, value }
+                    CueKind::Duration {
+                        unit_minutes,
+                        value,
+                    }
                 }
                 other => {
-                    let help = did_you_mean(other, ["emergency", "negation", "contact_count", "duration", "no_defect", "outside_contract", "unrelated"]);
-                    ctx.report(file, c.kind.span(), rule, K::UnknownReference, format!("unknown cue kind `{other}`"), help);
+                    let help = did_you_mean(
+                        other,
+                        [
+                            "emergency",
+                            "negation",
+                            "contact_count",
+                            "duration",
+                            "no_defect",
+                            "outside_contract",
+                            "unrelated",
+                        ],
+                    );
+                    ctx.report(
+                        file,
+                        c.kind.span(),
+                        rule,
+                        K::UnknownReference,
+                        format!("unknown cue kind `{other}`"),
+                        help,
+                    );
                     continue;
                 }
             };
@@ -547,7 +749,15 @@ fn load(user: Vec<(String, String)>, io: Vec<Diagnostic>) -> Result<Policy, Load
                 disabled_found.insert(id);
                 continue;
             }
-            let patterns = compile_patterns(&mut ctx, file, &x.id, &x.phrases, None, None, &mut pattern_count);
+            let patterns = compile_patterns(
+                &mut ctx,
+                file,
+                &x.id,
+                &x.phrases,
+                None,
+                None,
+                &mut pattern_count,
+            );
             exceptions.push(Exception {
                 id: RuleId::new(id),
                 phrases: patterns.phrases,
@@ -557,7 +767,14 @@ fn load(user: Vec<(String, String)>, io: Vec<Diagnostic>) -> Result<Policy, Load
     for (file, d) in &disabled {
         if !disabled_found.contains(d.get_ref()) {
             let help = did_you_mean(d.get_ref(), rule_seen.iter().map(String::as_str));
-            ctx.report(*file, d.span(), Some(d.get_ref()), K::UnknownReference, format!("cannot disable unknown rule `{}`", d.get_ref()), help);
+            ctx.report(
+                *file,
+                d.span(),
+                Some(d.get_ref()),
+                K::UnknownReference,
+                format!("cannot disable unknown rule `{}`", d.get_ref()),
+                help,
+            );
         }
     }
     if pattern_count > limits::MAX_PATTERNS {
@@ -567,14 +784,20 @@ fn load(user: Vec<(String, String)>, io: Vec<Diagnostic>) -> Result<Policy, Load
             column: 0,
             rule: None,
             kind: K::Limit,
-            message: format!("the policy has {pattern_count} patterns, more than the limit of {}", limits::MAX_PATTERNS),
+            message: format!(
+                "the policy has {pattern_count} patterns, more than the limit of {}",
+                limits::MAX_PATTERNS
+            ),
             help: None,
         });
     }
 
     // Singleton sections.
     let (name, version) = match &meta {
-        Some(One { value, .. }) => (value.get_ref().name.get_ref().clone(), value.get_ref().version.get_ref().clone()),
+        Some(One { value, .. }) => (
+            value.get_ref().name.get_ref().clone(),
+            value.get_ref().version.get_ref().clone(),
+        ),
         None => {
             ctx.missing("policy");
             (String::new(), String::new())
@@ -586,7 +809,14 @@ fn load(user: Vec<(String, String)>, io: Vec<Diagnostic>) -> Result<Policy, Load
         let harassment = ctx.unit(f, &r.harassment, None, "harassment");
         let review = ctx.unit(f, &r.review, None, "review");
         if review > harassment {
-            ctx.report(f, r.review.span(), None, K::OutOfRange, format!("`review` ({review}) must not exceed `harassment` ({harassment})"), None);
+            ctx.report(
+                f,
+                r.review.span(),
+                None,
+                K::OutOfRange,
+                format!("`review` ({review}) must not exceed `harassment` ({harassment})"),
+                None,
+            );
         }
         VerdictRules {
             harassment,
@@ -632,18 +862,36 @@ fn load(user: Vec<(String, String)>, io: Vec<Diagnostic>) -> Result<Policy, Load
             let review = ctx.count(f, &w.review, rule, "review", 100_000) as usize;
             let fire = ctx.count(f, &w.fire, rule, "fire", 100_000) as usize;
             if review > fire {
-                ctx.report(f, w.review.span(), rule, K::OutOfRange, format!("`review` ({review}) must not exceed `fire` ({fire})"), None);
+                ctx.report(
+                    f,
+                    w.review.span(),
+                    rule,
+                    K::OutOfRange,
+                    format!("`review` ({review}) must not exceed `fire` ({fire})"),
+                    None,
+                );
             }
             windows.push(Window {
                 id: RuleId::new(w.id.get_ref().clone()),
                 hours: ctx.count(f, &w.hours, rule, "hours", 24 * 366),
                 review,
                 fire,
-                channels: w.channels.iter().filter_map(|c| channel(&mut ctx, f, c, rule)).collect(),
+                channels: w
+                    .channels
+                    .iter()
+                    .filter_map(|c| channel(&mut ctx, f, c, rule))
+                    .collect(),
             });
         }
         if windows.is_empty() {
-            ctx.report(f, section_span, None, K::Missing, "`[persistence]` needs at least one `[[persistence.window]]`", None);
+            ctx.report(
+                f,
+                section_span,
+                None,
+                K::Missing,
+                "`[persistence]` needs at least one `[[persistence.window]]`",
+                None,
+            );
         }
         PersistenceRules {
             category: cat(&mut ctx, f, &r.category, None),
@@ -656,9 +904,24 @@ fn load(user: Vec<(String, String)>, io: Vec<Diagnostic>) -> Result<Policy, Load
         let f = v.file;
         let r = v.value.into_inner();
         let long = ctx.range(f, &r.long_minutes, None, "long_minutes", 0.0, 1e5, true);
-        let restrictive = ctx.range(f, &r.restrictive_minutes, None, "restrictive_minutes", 0.0, 1e5, true);
+        let restrictive = ctx.range(
+            f,
+            &r.restrictive_minutes,
+            None,
+            "restrictive_minutes",
+            0.0,
+            1e5,
+            true,
+        );
         if long > restrictive {
-            ctx.report(f, r.long_minutes.span(), None, K::OutOfRange, "`long_minutes` must not exceed `restrictive_minutes`", None);
+            ctx.report(
+                f,
+                r.long_minutes.span(),
+                None,
+                K::OutOfRange,
+                "`long_minutes` must not exceed `restrictive_minutes`",
+                None,
+            );
         }
         let per_channel = r
             .channel
@@ -666,7 +929,15 @@ fn load(user: Vec<(String, String)>, io: Vec<Diagnostic>) -> Result<Policy, Load
             .filter_map(|c| {
                 let ch = channel(&mut ctx, f, &c.channel, None)?;
                 let l = ctx.range(f, &c.long_minutes, None, "long_minutes", 0.0, 1e5, true);
-                let rs = ctx.range(f, &c.restrictive_minutes, None, "restrictive_minutes", 0.0, 1e5, true);
+                let rs = ctx.range(
+                    f,
+                    &c.restrictive_minutes,
+                    None,
+                    "restrictive_minutes",
+                    0.0,
+                    1e5,
+                    true,
+                );
                 Some((ch, l, rs))
             })
             .collect();
@@ -683,7 +954,9 @@ fn load(user: Vec<(String, String)>, io: Vec<Diagnostic>) -> Result<Policy, Load
         let f = v.file;
         let r = v.value.into_inner();
         let kinds = |ctx: &mut Ctx, list: &[Spanned<String>]| -> Vec<RequestKind> {
-            list.iter().filter_map(|k| request_kind(ctx, f, k)).collect()
+            list.iter()
+                .filter_map(|k| request_kind(ctx, f, k))
+                .collect()
         };
         ValidityRules {
             no_defect_category: cat(&mut ctx, f, &r.no_defect.category, None),
@@ -696,7 +969,15 @@ fn load(user: Vec<(String, String)>, io: Vec<Diagnostic>) -> Result<Policy, Load
             reduction_ratio: ctx.range(f, &r.reduction.ratio, None, "ratio", 0.0, 1e9, true),
             reduction_weight: ctx.unit(f, &r.reduction.weight, None, "weight"),
             absurd_kinds: kinds(&mut ctx, &r.reduction.absurd_kinds),
-            absurd_ratio: ctx.range(f, &r.reduction.absurd_ratio, None, "absurd_ratio", 0.0, 1e12, true),
+            absurd_ratio: ctx.range(
+                f,
+                &r.reduction.absurd_ratio,
+                None,
+                "absurd_ratio",
+                0.0,
+                1e12,
+                true,
+            ),
             absurd_weight: ctx.unit(f, &r.reduction.absurd_weight, None, "absurd_weight"),
             excess_category: cat(&mut ctx, f, &r.excess.category, None),
             excess_weight: ctx.unit(f, &r.excess.weight, None, "weight"),
@@ -708,8 +989,15 @@ fn load(user: Vec<(String, String)>, io: Vec<Diagnostic>) -> Result<Policy, Load
         let f = v.file;
         let r = v.value.into_inner();
         TextRules {
-            max_hits_per_rule: ctx.count(f, &r.max_hits_per_rule, None, "max_hits_per_rule", 1000) as usize,
-            max_text_bytes: ctx.count(f, &r.max_text_bytes, None, "max_text_bytes", limits::MAX_TEXT_BYTES_CEILING as i64) as usize,
+            max_hits_per_rule: ctx.count(f, &r.max_hits_per_rule, None, "max_hits_per_rule", 1000)
+                as usize,
+            max_text_bytes: ctx.count(
+                f,
+                &r.max_text_bytes,
+                None,
+                "max_text_bytes",
+                limits::MAX_TEXT_BYTES_CEILING as i64,
+            ) as usize,
         }
     });
     let templates = templates.map(|v| {
@@ -746,8 +1034,28 @@ fn load(user: Vec<(String, String)>, io: Vec<Diagnostic>) -> Result<Policy, Load
         diags.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
         return Err(LoadError { diagnostics: diags });
     }
-    match (verdict, severity, calendar, off_hours, persistence, duration, validity, text, templates) {
-        (Some(verdict), Some(severity), Some(calendar), Some(off_hours), Some(persistence), Some(duration), Some(validity), Some(text), Some(templates)) => Ok(Policy {
+    match (
+        verdict,
+        severity,
+        calendar,
+        off_hours,
+        persistence,
+        duration,
+        validity,
+        text,
+        templates,
+    ) {
+        (
+            Some(verdict),
+            Some(severity),
+            Some(calendar),
+            Some(off_hours),
+            Some(persistence),
+            Some(duration),
+            Some(validity),
+            Some(text),
+            Some(templates),
+        ) => Ok(Policy {
             name,
             version,
             categories,
@@ -766,16 +1074,22 @@ fn load(user: Vec<(String, String)>, io: Vec<Diagnostic>) -> Result<Policy, Load
             templates,
         }),
         // Unreachable: every missing section was reported above.
-        _ => Err(LoadError { diagnostics: Vec::new() }),
+        _ => Err(LoadError {
+            diagnostics: Vec::new(),
+        }),
     }
 }
 
 fn prev_is_user(prev_file: usize, file_ids: &[usize], base_files: usize) -> bool {
-    file_ids.iter().position(|&f| f == prev_file).is_some_and(|p| p >= base_files)
+    file_ids
+        .iter()
+        .position(|&f| f == prev_file)
+        .is_some_and(|p| p >= base_files)
 }
 
 fn unknown_field_help(msg: &str) -> Option<String> {
-    msg.contains("unknown field").then(|| "field names are listed in the README's rule file format".to_string())
+    msg.contains("unknown field")
+        .then(|| "field names are listed in the README's rule file format".to_string())
 }
 
 fn lang_text(t: &RawLangText) -> LangText {
@@ -791,17 +1105,40 @@ fn is_snake_case(id: &str) -> bool {
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
-fn check_rule_id(ctx: &mut Ctx, file: usize, id: &Spanned<String>, seen: &mut HashSet<String>) -> bool {
+fn check_rule_id(
+    ctx: &mut Ctx,
+    file: usize,
+    id: &Spanned<String>,
+    seen: &mut HashSet<String>,
+) -> bool {
     let s = id.get_ref();
     let ok_chars = !s.is_empty()
         && s.len() <= limits::MAX_RULE_ID_BYTES
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
     if !ok_chars {
-        ctx.report(file, id.span(), Some(s), K::Syntax, format!("rule id `{s}` must be 1 to {} ASCII letters, digits, `.`, `_` or `-`", limits::MAX_RULE_ID_BYTES), None);
+        ctx.report(
+            file,
+            id.span(),
+            Some(s),
+            K::Syntax,
+            format!(
+                "rule id `{s}` must be 1 to {} ASCII letters, digits, `.`, `_` or `-`",
+                limits::MAX_RULE_ID_BYTES
+            ),
+            None,
+        );
         return false;
     }
     if !seen.insert(s.clone()) {
-        ctx.report(file, id.span(), Some(s), K::DuplicateId, format!("rule id `{s}` is used more than once"), None);
+        ctx.report(
+            file,
+            id.span(),
+            Some(s),
+            K::DuplicateId,
+            format!("rule id `{s}` is used more than once"),
+            None,
+        );
         return false;
     }
     true
@@ -811,7 +1148,14 @@ fn check_lang(ctx: &mut Ctx, file: usize, lang: Option<&Spanned<String>>, rule: 
     if let Some(l) = lang
         && !matches!(l.get_ref().as_str(), "ja" | "en" | "any")
     {
-        ctx.report(file, l.span(), rule, K::UnknownReference, format!("unknown language `{}`", l.get_ref()), Some("expected `ja`, `en` or `any`".into()));
+        ctx.report(
+            file,
+            l.span(),
+            rule,
+            K::UnknownReference,
+            format!("unknown language `{}`", l.get_ref()),
+            Some("expected `ja`, `en` or `any`".into()),
+        );
     }
 }
 
@@ -819,16 +1163,32 @@ fn channel(ctx: &mut Ctx, file: usize, v: &Spanned<String>, rule: Option<&str>) 
     let found = Channel::ALL.into_iter().find(|c| c.as_str() == v.get_ref());
     if found.is_none() {
         let help = did_you_mean(v.get_ref(), Channel::ALL.iter().map(|c| c.as_str()));
-        ctx.report(file, v.span(), rule, K::UnknownReference, format!("unknown channel `{}`", v.get_ref()), help);
+        ctx.report(
+            file,
+            v.span(),
+            rule,
+            K::UnknownReference,
+            format!("unknown channel `{}`", v.get_ref()),
+            help,
+        );
     }
     found
 }
 
 fn request_kind(ctx: &mut Ctx, file: usize, v: &Spanned<String>) -> Option<RequestKind> {
-    let found = RequestKind::ALL.into_iter().find(|c| c.as_str() == v.get_ref());
+    let found = RequestKind::ALL
+        .into_iter()
+        .find(|c| c.as_str() == v.get_ref());
     if found.is_none() {
         let help = did_you_mean(v.get_ref(), RequestKind::ALL.iter().map(|c| c.as_str()));
-        ctx.report(file, v.span(), None, K::UnknownReference, format!("unknown request kind `{}`", v.get_ref()), help);
+        ctx.report(
+            file,
+            v.span(),
+            None,
+            K::UnknownReference,
+            format!("unknown request kind `{}`", v.get_ref()),
+            help,
+        );
     }
     found
 }
@@ -844,17 +1204,41 @@ fn compile_patterns(
 ) -> Patterns {
     let rule = Some(id.get_ref().as_str());
     if phrases.is_empty() && regex.is_none() {
-        ctx.report(file, id.span(), rule, K::EmptyPattern, "a rule needs `phrases` or a `regex`", None);
+        ctx.report(
+            file,
+            id.span(),
+            rule,
+            K::EmptyPattern,
+            "a rule needs `phrases` or a `regex`",
+            None,
+        );
     }
     let mut out = Vec::with_capacity(phrases.len());
     for p in phrases {
         let body = p.get_ref().strip_suffix('*').unwrap_or(p.get_ref());
         if body.chars().count() > limits::MAX_PATTERN_CHARS {
-            ctx.report(file, p.span(), rule, K::Limit, format!("phrase is longer than {} characters", limits::MAX_PATTERN_CHARS), None);
+            ctx.report(
+                file,
+                p.span(),
+                rule,
+                K::Limit,
+                format!(
+                    "phrase is longer than {} characters",
+                    limits::MAX_PATTERN_CHARS
+                ),
+                None,
+            );
             continue;
         }
         if normalize_pattern(body).is_empty() {
-            ctx.report(file, p.span(), rule, K::EmptyPattern, format!("phrase `{}` is empty after normalization", p.get_ref()), None);
+            ctx.report(
+                file,
+                p.span(),
+                rule,
+                K::EmptyPattern,
+                format!("phrase `{}` is empty after normalization", p.get_ref()),
+                None,
+            );
             continue;
         }
         out.push(p.get_ref().clone());
@@ -895,7 +1279,14 @@ fn compile_patterns(
         None | Some(("auto", _)) => Boundary::Auto,
         Some(("none", _)) => Boundary::None,
         Some((other, span)) => {
-            ctx.report(file, span, rule, K::UnknownReference, format!("unknown boundary `{other}`"), Some("expected `auto` or `none`".into()));
+            ctx.report(
+                file,
+                span,
+                rule,
+                K::UnknownReference,
+                format!("unknown boundary `{other}`"),
+                Some("expected `auto` or `none`".into()),
+            );
             Boundary::Auto
         }
     };
@@ -922,7 +1313,14 @@ fn load_calendar(ctx: &mut Ctx, f: usize, r: RawCalendar) -> CalendarRules {
     let time_zone = match jiff::tz::TimeZone::get(&tz_name) {
         Ok(tz) => tz,
         Err(_) => {
-            ctx.report(f, r.time_zone.span(), None, K::UnknownReference, format!("unknown time zone `{tz_name}`"), Some("use an IANA name such as `Asia/Tokyo`".into()));
+            ctx.report(
+                f,
+                r.time_zone.span(),
+                None,
+                K::UnknownReference,
+                format!("unknown time zone `{tz_name}`"),
+                Some("use an IANA name such as `Asia/Tokyo`".into()),
+            );
             jiff::tz::TimeZone::UTC
         }
     };
@@ -930,7 +1328,14 @@ fn load_calendar(ctx: &mut Ctx, f: usize, r: RawCalendar) -> CalendarRules {
         "jp" => true,
         "none" => false,
         other => {
-            ctx.report(f, r.national_holidays.span(), None, K::UnknownReference, format!("unknown holiday calendar `{other}`"), Some("expected `jp` or `none`".into()));
+            ctx.report(
+                f,
+                r.national_holidays.span(),
+                None,
+                K::UnknownReference,
+                format!("unknown holiday calendar `{other}`"),
+                Some("expected `jp` or `none`".into()),
+            );
             false
         }
     };
@@ -942,7 +1347,14 @@ fn load_calendar(ctx: &mut Ctx, f: usize, r: RawCalendar) -> CalendarRules {
         });
         match parsed {
             Some(md) => closed_every_year.push(md),
-            None => ctx.report(f, d.span(), None, K::OutOfRange, format!("`{}` is not a month-day like `12-29`", d.get_ref()), None),
+            None => ctx.report(
+                f,
+                d.span(),
+                None,
+                K::OutOfRange,
+                format!("`{}` is not a month-day like `12-29`", d.get_ref()),
+                None,
+            ),
         }
     }
     let mut dates = |list: &[Spanned<String>]| -> Vec<jiff::civil::Date> {
@@ -950,7 +1362,14 @@ fn load_calendar(ctx: &mut Ctx, f: usize, r: RawCalendar) -> CalendarRules {
             .filter_map(|d| match d.get_ref().parse::<jiff::civil::Date>() {
                 Ok(x) => Some(x),
                 Err(_) => {
-                    ctx.report(f, d.span(), None, K::OutOfRange, format!("`{}` is not a date like `2025-12-29`", d.get_ref()), None);
+                    ctx.report(
+                        f,
+                        d.span(),
+                        None,
+                        K::OutOfRange,
+                        format!("`{}` is not a date like `2025-12-29`", d.get_ref()),
+                        None,
+                    );
                     None
                 }
             })
@@ -959,7 +1378,17 @@ fn load_calendar(ctx: &mut Ctx, f: usize, r: RawCalendar) -> CalendarRules {
     let closed_dates = dates(&r.closed_dates);
     let open_dates = dates(&r.open_dates);
     let late_night = parse_range(r.late_night.get_ref()).unwrap_or_else(|| {
-        ctx.report(f, r.late_night.span(), None, K::OutOfRange, format!("`{}` is not a time range like `22:00-06:00`", r.late_night.get_ref()), None);
+        ctx.report(
+            f,
+            r.late_night.span(),
+            None,
+            K::OutOfRange,
+            format!(
+                "`{}` is not a time range like `22:00-06:00`",
+                r.late_night.get_ref()
+            ),
+            None,
+        );
         (0, 0)
     });
     const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
@@ -967,7 +1396,14 @@ fn load_calendar(ctx: &mut Ctx, f: usize, r: RawCalendar) -> CalendarRules {
     for (day, v) in r.hours.get_ref() {
         let Some(i) = DAYS.iter().position(|d| d == day) else {
             let help = did_you_mean(day, DAYS);
-            ctx.report(f, v.span(), None, K::UnknownReference, format!("unknown weekday `{day}`"), help);
+            ctx.report(
+                f,
+                v.span(),
+                None,
+                K::UnknownReference,
+                format!("unknown weekday `{day}`"),
+                help,
+            );
             continue;
         };
         if v.get_ref() == "closed" {
@@ -975,7 +1411,17 @@ fn load_calendar(ctx: &mut Ctx, f: usize, r: RawCalendar) -> CalendarRules {
         }
         match parse_range(v.get_ref()) {
             Some((open, close)) if open < close => hours[i] = Some(Hours { open, close }),
-            _ => ctx.report(f, v.span(), None, K::OutOfRange, format!("`{}` is not `closed` or opening hours like `09:00-18:00`", v.get_ref()), None),
+            _ => ctx.report(
+                f,
+                v.span(),
+                None,
+                K::OutOfRange,
+                format!(
+                    "`{}` is not `closed` or opening hours like `09:00-18:00`",
+                    v.get_ref()
+                ),
+                None,
+            ),
         }
     }
     CalendarRules {

@@ -64,9 +64,7 @@ fn off_reason(cal: &CalendarRules, date: Date, wd: usize, minutes: u16) -> Optio
     let forced_open = cal.open_dates.contains(&date);
     if !forced_open {
         if cal.closed_dates.contains(&date)
-            || cal
-                .closed_every_year
-                .contains(&(date.month(), date.day()))
+            || cal.closed_every_year.contains(&(date.month(), date.day()))
         {
             return Some(OffReason::Closed);
         }
@@ -123,7 +121,11 @@ pub(crate) fn describe_hours(cal: &CalendarRules) -> String {
     } else {
         ""
     };
-    format!("business hours {} {}{holidays}", parts.join(", "), cal.time_zone_name)
+    format!(
+        "business hours {} {}{holidays}",
+        parts.join(", "),
+        cal.time_zone_name
+    )
 }
 
 /// The name of the Japanese national holiday on `date`, if it is one (rules in force from 2022).
@@ -203,8 +205,25 @@ mod tests {
     #[test]
     fn holidays_2025_match_the_cabinet_office_list() {
         let expected = [
-            (1, 1), (1, 13), (2, 11), (2, 23), (2, 24), (3, 20), (4, 29), (5, 3), (5, 4), (5, 5),
-            (5, 6), (7, 21), (8, 11), (9, 15), (9, 23), (10, 13), (11, 3), (11, 23), (11, 24),
+            (1, 1),
+            (1, 13),
+            (2, 11),
+            (2, 23),
+            (2, 24),
+            (3, 20),
+            (4, 29),
+            (5, 3),
+            (5, 4),
+            (5, 5),
+            (5, 6),
+            (7, 21),
+            (8, 11),
+            (9, 15),
+            (9, 23),
+            (10, 13),
+            (11, 3),
+            (11, 23),
+            (11, 24),
         ];
         let mut found = Vec::new();
         let mut d = date(2025, 1, 1);

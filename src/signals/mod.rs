@@ -106,7 +106,12 @@ pub(crate) fn observe(
     obs
 }
 
-fn count_in_window(points: &[ContactPoint], reference: Timestamp, hours: i64, channels: &[Channel]) -> usize {
+fn count_in_window(
+    points: &[ContactPoint],
+    reference: Timestamp,
+    hours: i64,
+    channels: &[Channel],
+) -> usize {
     let from = reference
         .checked_sub(SignedDuration::from_hours(hours))
         .unwrap_or(Timestamp::MIN);
@@ -133,9 +138,10 @@ fn persistence(
         let stated = cues
             .iter()
             .filter_map(|c| match &policy.cues[c.cue].kind {
-                CueKind::ContactCount { window_hours, value } if *window_hours <= w.hours => {
-                    c.n.or(*value).map(|n| (n, c))
-                }
+                CueKind::ContactCount {
+                    window_hours,
+                    value,
+                } if *window_hours <= w.hours => c.n.or(*value).map(|n| (n, c)),
                 _ => None,
             })
             .max_by(|a, b| a.0.total_cmp(&b.0));
@@ -200,7 +206,9 @@ fn off_hours(
     cues: &[text::CueHit],
     obs: &mut Observations,
 ) {
-    let Some(at) = incident.occurred_at else { return };
+    let Some(at) = incident.occurred_at else {
+        return;
+    };
     let rules = &policy.off_hours;
     let cal = &policy.calendar;
     let reading = calendar::read(cal, at);
@@ -212,14 +220,23 @@ fn off_hours(
         calendar::OffReason::BeforeOpening => "before opening".into(),
         calendar::OffReason::AfterClosing => "after closing".into(),
     };
-    let late = if reading.late_night { ", late night" } else { "" };
+    let late = if reading.late_night {
+        ", late night"
+    } else {
+        ""
+    };
     let threshold = calendar::describe_hours(cal);
     let (rule, mut weight) = if reading.late_night {
         ("off_hours.late_night", rules.late_night_weight)
     } else {
         ("off_hours.outside_hours", rules.weight)
     };
-    let mut ev = fact(rule, Source::OccurredAt, format!("{} ({why}{late})", reading.local), threshold.clone());
+    let mut ev = fact(
+        rule,
+        Source::OccurredAt,
+        format!("{} ({why}{late})", reading.local),
+        threshold.clone(),
+    );
     // Repeated off-hours contact in the window.
     if let Some(r) = reference {
         let from = r
@@ -235,13 +252,21 @@ fn off_hours(
             ev = fact(
                 "off_hours.repeated",
                 Source::Contacts,
-                format!("{off} contacts outside business hours in {} h, this one {}", rules.window_hours, reading.local),
+                format!(
+                    "{off} contacts outside business hours in {} h, this one {}",
+                    rules.window_hours, reading.local
+                ),
                 format!("{} or more ({threshold})", rules.repeated),
             );
         }
     }
     let emergency = if incident.emergency == Some(true) {
-        Some(fact("off_hours.emergency", Source::Emergency, "emergency: true".into(), "emergencies are exempt".into()))
+        Some(fact(
+            "off_hours.emergency",
+            Source::Emergency,
+            "emergency: true".into(),
+            "emergencies are exempt".into(),
+        ))
     } else {
         cues.iter()
             .find(|c| policy.cues[c.cue].kind == CueKind::Emergency)
@@ -267,13 +292,25 @@ fn duration(policy: &Policy, incident: &Incident, cues: &[text::CueHit], obs: &m
     let (long, restrictive) = incident
         .channel
         .and_then(|ch| rules.per_channel.iter().find(|(c, _, _)| *c == ch))
-        .map_or((rules.long_minutes, rules.restrictive_minutes), |(_, l, r)| (*l, *r));
-    let threshold = format!("long from {} min, restrictive from {} min", fmt_num(long), fmt_num(restrictive));
+        .map_or(
+            (rules.long_minutes, rules.restrictive_minutes),
+            |(_, l, r)| (*l, *r),
+        );
+    let threshold = format!(
+        "long from {} min, restrictive from {} min",
+        fmt_num(long),
+        fmt_num(restrictive)
+    );
     let mut candidates: Vec<(f64, Evidence, bool)> = Vec::new();
     if let Some(m) = incident.duration_minutes {
         candidates.push((
             f64::from(m),
-            fact("duration", Source::DurationMinutes, format!("{m} min"), threshold.clone()),
+            fact(
+                "duration",
+                Source::DurationMinutes,
+                format!("{m} min"),
+                threshold.clone(),
+            ),
             true,
         ));
     }
@@ -284,7 +321,11 @@ fn duration(policy: &Policy, incident: &Incident, cues: &[text::CueHit], obs: &m
             && policy.categories[s.category].prong == crate::policy::Prong::Conduct
     });
     for c in cues {
-        if let CueKind::Duration { unit_minutes, value } = &policy.cues[c.cue].kind {
+        if let CueKind::Duration {
+            unit_minutes,
+            value,
+        } = &policy.cues[c.cue].kind
+        {
             let minutes = match (c.n, value) {
                 (Some(n), _) => n * unit_minutes,
                 (None, Some(v)) => *v,
@@ -296,10 +337,11 @@ fn duration(policy: &Policy, incident: &Incident, cues: &[text::CueHit], obs: &m
             candidates.push((minutes, ev, conduct_in_text));
         }
     }
-    let Some((minutes, mut ev, tied)) = candidates
-        .into_iter()
-        .max_by(|a, b| (a.2, a.0).partial_cmp(&(b.2, b.0)).unwrap_or(std::cmp::Ordering::Equal))
-    else {
+    let Some((minutes, mut ev, tied)) = candidates.into_iter().max_by(|a, b| {
+        (a.2, a.0)
+            .partial_cmp(&(b.2, b.0))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    }) else {
         return;
     };
     let (rule, weight) = if minutes >= restrictive {
@@ -391,7 +433,9 @@ fn validity(
         _ => {}
     }
     // unreasonable_reduction: requested / charged.
-    if let (Some(k), Some(requested), Some(charged)) = (kind, req.amount_requested, req.amount_charged) {
+    if let (Some(k), Some(requested), Some(charged)) =
+        (kind, req.amount_requested, req.amount_charged)
+    {
         let ratio = if charged > 0.0 {
             requested / charged
         } else if requested > 0.0 {
@@ -403,26 +447,51 @@ fn validity(
             "{} requested of {} charged (ratio {})",
             fmt_num(requested),
             fmt_num(charged),
-            if ratio.is_finite() { format!("{ratio:.2}") } else { "unbounded".into() }
+            if ratio.is_finite() {
+                format!("{ratio:.2}")
+            } else {
+                "unbounded".into()
+            }
         );
         if v.absurd_kinds.contains(&k) && ratio >= v.absurd_ratio {
             fire.push((
                 v.reduction_category,
                 v.absurd_weight,
-                fact("validity.absurd", Source::Request, observed, format!("absurd from {}× the charge", fmt_num(v.absurd_ratio))),
+                fact(
+                    "validity.absurd",
+                    Source::Request,
+                    observed,
+                    format!("absurd from {}× the charge", fmt_num(v.absurd_ratio)),
+                ),
             ));
         } else if v.reduction_kinds.contains(&k) && ratio >= v.reduction_ratio {
             fire.push((
                 v.reduction_category,
                 v.reduction_weight,
-                fact("validity.reduction", Source::Request, observed, format!("unreasonable from {}× the charge", fmt_num(v.reduction_ratio))),
+                fact(
+                    "validity.reduction",
+                    Source::Request,
+                    observed,
+                    format!(
+                        "unreasonable from {}× the charge",
+                        fmt_num(v.reduction_ratio)
+                    ),
+                ),
             ));
         } else if v.reduction_kinds.contains(&k) && ratio >= v.reduction_ratio / 2.0 {
             obs.misses.push(Miss {
                 category: v.reduction_category,
                 reason: MissReason::BelowThreshold,
                 by: Some(RuleId::new("validity.reduction")),
-                evidence: fact("validity.reduction", Source::Request, observed, format!("unreasonable from {}× the charge", fmt_num(v.reduction_ratio))),
+                evidence: fact(
+                    "validity.reduction",
+                    Source::Request,
+                    observed,
+                    format!(
+                        "unreasonable from {}× the charge",
+                        fmt_num(v.reduction_ratio)
+                    ),
+                ),
             });
         }
     }
@@ -442,7 +511,13 @@ fn validity(
         _ => None,
     };
     if let Some(mut ev) = outside {
-        let longest = policy.persistence.windows.iter().map(|w| w.hours).max().unwrap_or(168);
+        let longest = policy
+            .persistence
+            .windows
+            .iter()
+            .map(|w| w.hours)
+            .max()
+            .unwrap_or(168);
         let contacts = reference.map_or(0, |r| count_in_window(points, r, longest, &[]));
         let repeated_text = obs.signals.iter().any(|s| s.category == v.excess_category);
         let (weight, rule) = if contacts >= v.excess_repeated || repeated_text {
@@ -451,7 +526,10 @@ fn validity(
                 ev.observed.as_deref().unwrap_or_default()
             ));
             ev.threshold = Some(format!("repeated from {} contacts", v.excess_repeated));
-            (v.excess_repeated_weight, "validity.outside_contract_repeated")
+            (
+                v.excess_repeated_weight,
+                "validity.outside_contract_repeated",
+            )
         } else {
             (v.excess_weight, "validity.outside_contract")
         };

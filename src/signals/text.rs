@@ -29,11 +29,29 @@ pub(crate) fn observe(policy: &Policy, matcher: &Matcher, incident: &Incident) -
     let mut out = TextObservations::default();
     let mut raw = Vec::new();
     if let Some(text) = incident.text.as_deref() {
-        scan_one(policy, matcher, text, Source::Text, None, true, &mut raw, &mut out);
+        scan_one(
+            policy,
+            matcher,
+            text,
+            Source::Text,
+            None,
+            true,
+            &mut raw,
+            &mut out,
+        );
     }
     for (i, u) in incident.utterances.iter().enumerate() {
         let customer = u.speaker == Speaker::Customer;
-        scan_one(policy, matcher, &u.text, Source::Utterance, Some(i), customer, &mut raw, &mut out);
+        scan_one(
+            policy,
+            matcher,
+            &u.text,
+            Source::Utterance,
+            Some(i),
+            customer,
+            &mut raw,
+            &mut out,
+        );
     }
     out
 }
@@ -122,11 +140,13 @@ fn scan_one(
             Owner::Exception(xi) if x.start <= h.start && h.end <= x.end => Some(xi),
             _ => None,
         }) {
-            out.misses.push(miss(MissReason::Exception, Some(&policy.exceptions[x].id)));
+            out.misses
+                .push(miss(MissReason::Exception, Some(&policy.exceptions[x].id)));
             continue;
         }
         if let Some(c) = negated_by(policy, ntext, h, entry.category, raw) {
-            out.misses.push(miss(MissReason::Negation, Some(&policy.cues[c].id)));
+            out.misses
+                .push(miss(MissReason::Negation, Some(&policy.cues[c].id)));
             continue;
         }
         if !customer {
@@ -142,10 +162,21 @@ fn scan_one(
 }
 
 /// The negation cue that cancels hit `h`, if any: within its window, in the same sentence.
-fn negated_by(policy: &Policy, text: &str, h: &RawHit, category: usize, raw: &[RawHit]) -> Option<usize> {
+fn negated_by(
+    policy: &Policy,
+    text: &str,
+    h: &RawHit,
+    category: usize,
+    raw: &[RawHit],
+) -> Option<usize> {
     raw.iter().find_map(|x| {
         let Owner::Cue(c) = x.owner else { return None };
-        let CueKind::Negation { scope, within, applies_to } = &policy.cues[c].kind else {
+        let CueKind::Negation {
+            scope,
+            within,
+            applies_to,
+        } = &policy.cues[c].kind
+        else {
             return None;
         };
         if !applies_to.is_empty() && !applies_to.contains(&category) {
@@ -154,7 +185,9 @@ fn negated_by(policy: &Policy, text: &str, h: &RawHit, category: usize, raw: &[R
         let gap = match scope {
             // A cue may overlap the hit ("not going to" + "going to kill you").
             Scope::After if x.end > h.end && x.start > h.start => &text[h.end..x.start.max(h.end)],
-            Scope::Before if x.start < h.start && x.end < h.end => &text[x.end.min(h.start)..h.start],
+            Scope::Before if x.start < h.start && x.end < h.end => {
+                &text[x.end.min(h.start)..h.start]
+            }
             _ => return None,
         };
         (gap.chars().count() <= *within && !gap.chars().any(ends_sentence)).then_some(c)

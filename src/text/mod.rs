@@ -6,5 +6,5 @@
 pub(crate) mod matcher;
 mod normalize;
 
-pub use normalize::{Normalized, normalize};
 pub(crate) use normalize::normalize_pattern;
+pub use normalize::{Normalized, normalize};

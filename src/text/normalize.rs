@@ -261,7 +261,8 @@ fn decompose(text: &str) -> Vec<Unit> {
         for d in decomposed.chars() {
             // Recompose kana voicing marks and Hangul with the preceding character.
             if let Some(last) = units.last_mut()
-                && !(('\u{0300}'..='\u{036F}').contains(&d) || ('\u{1AB0}'..='\u{1DFF}').contains(&d))
+                && !(('\u{0300}'..='\u{036F}').contains(&d)
+                    || ('\u{1AB0}'..='\u{1DFF}').contains(&d))
                 && let Some(c) = compose.compose(last.c, d)
             {
                 last.c = fold_kana(c);
@@ -306,33 +307,46 @@ fn is_latin_letter(c: char) -> bool {
     c.is_ascii_lowercase()
 }
 
-/// Step 2: leetspeak inside Latin words.
+/// Step 2: leetspeak inside Latin words. A maximal run of look-alike digits and symbols is read as
+/// letters when a letter touches it and it holds no other digit ("1d10t", "sh!t", "h3ll0"), but
+/// not in numbers ("25", "$100", "covid19") nor as trailing punctuation ("idiot!").
 fn leet(units: &mut [Unit]) {
-    for i in 0..units.len() {
-        let c = units[i].c;
-        let mapped = match c {
+    fn map(c: char) -> Option<char> {
+        Some(match c {
             '0' => 'o',
             '1' | '!' => 'i',
             '3' => 'e',
             '4' | '@' => 'a',
             '5' | '$' => 's',
             '7' => 't',
-            _ => continue,
-        };
-        let prev = i.checked_sub(1).map(|j| units[j].c);
-        let next = units.get(i + 1).map(|u| u.c);
+            _ => return None,
+        })
+    }
+    let mut i = 0;
+    while i < units.len() {
+        if map(units[i].c).is_none() {
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j < units.len() && map(units[j].c).is_some() {
+            j += 1;
+        }
+        let before = i.checked_sub(1).map(|k| units[k].c);
+        let after = units.get(j).map(|u| u.c);
         let letter = |o: Option<char>| o.is_some_and(is_latin_letter);
         let digit = |o: Option<char>| o.is_some_and(|c| c.is_ascii_digit());
-        let ok = if c.is_ascii_digit() {
-            (letter(prev) || letter(next)) && !digit(prev) && !digit(next)
-        } else {
-            // Symbols only before a letter: "$hit", "@ss", "sh!t" — not "idiot!".
-            letter(next) && !digit(prev)
-        };
+        let symbols = units[i..j].iter().any(|u| !u.c.is_ascii_digit());
+        let ok = !digit(before) && !digit(after) && (letter(after) || (letter(before) && !symbols));
         if ok {
-            units[i].c = mapped;
-            units[i].edits += 1;
+            for u in &mut units[i..j] {
+                if let Some(m) = map(u.c) {
+                    u.c = m;
+                    u.edits += 1;
+                }
+            }
         }
+        i = j;
     }
 }
 
@@ -458,7 +472,8 @@ mod tests {
     #[test]
     fn confusables_and_leet() {
         assert_eq!(n("іdіоt"), "idiot"); // Cyrillic і and о
-        assert_eq!(n("1d10t"), "1d10t"); // digits next to digits stay
+        assert_eq!(n("1d10t"), "idiot");
+        assert_eq!(n("covid19"), "covid19");
         assert_eq!(n("id1ot"), "idiot");
         assert_eq!(n("$hit"), "shit");
         assert_eq!(n("@ss"), "ass");
@@ -506,8 +521,17 @@ mod tests {
     #[test]
     fn idempotent_on_samples() {
         for s in [
-            "ｼﾈ ｼﾈ", "f.u.c.k.i.n.g", "バーーカ!!", "sh1t h3ll0", "a a a a", "ー ー ー", "ｶﾞｶﾞ",
-            "Ｆｕｃｋ", "é\u{0301}", "ゝヽ", "l00ol",
+            "ｼﾈ ｼﾈ",
+            "f.u.c.k.i.n.g",
+            "バーーカ!!",
+            "sh1t h3ll0",
+            "a a a a",
+            "ー ー ー",
+            "ｶﾞｶﾞ",
+            "Ｆｕｃｋ",
+            "é\u{0301}",
+            "ゝヽ",
+            "l00ol",
         ] {
             let once = n(s);
             assert_eq!(n(&once), once, "not idempotent on {s:?}");
