@@ -160,6 +160,16 @@ impl Default for Engine {
 }
 
 impl Engine {
+    /// Builds an engine with the defaults of [`EngineBuilder`] (English, no near misses).
+    ///
+    /// ```
+    /// let engine = kasuhara::Engine::new(kasuhara::Policy::default()).unwrap();
+    /// assert_eq!(engine.policy().version(), "2025-10-01");
+    /// ```
+    pub fn new(policy: Policy) -> Result<Engine, BuildError> {
+        EngineBuilder::new(policy).build()
+    }
+
     /// The policy this engine was built from.
     ///
     /// ```

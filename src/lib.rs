@@ -60,6 +60,11 @@ pub use incident::{Channel, Contact, Incident, Request, RequestKind, Speaker, Ut
 pub use policy::{Basis, Category, CategoryId, Lang, LangText, Policy, Prong, RuleId, Severity};
 pub use report::{
     Assessment, Evidence, Finding, MissReason, NearMiss, PolicyStamp, Prongs, ResponseAdvice,
-    Source, Verdict,
+    Source, Verdict, render_text,
 };
 pub use score::describe_evidence;
+
+/// The README's Rust examples, run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -2,7 +2,8 @@
 //! SPEC's JSON, plus span conversions for callers in other languages.
 
 use crate::incident::Incident;
-use crate::policy::{CategoryId, Prong, RuleId, Severity};
+use crate::policy::{CategoryId, Lang, Prong, RuleId, Severity};
+use crate::score::describe_evidence;
 use serde::{Deserialize, Serialize};
 
 /// The decision for one record.
@@ -332,4 +333,141 @@ impl Assessment {
 /// Rounds a score for output, so the JSON is short and stable.
 pub(crate) fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
+}
+
+/// Marks the evidence spans of `text` with ANSI colour or with 【】 when colour is off.
+fn highlight(text: &str, spans: &[(usize, usize)], color: bool) -> String {
+    let mut spans: Vec<(usize, usize)> = spans.to_vec();
+    spans.sort();
+    let mut merged: Vec<(usize, usize)> = Vec::new();
+    for (s, e) in spans {
+        match merged.last_mut() {
+            Some(last) if s <= last.1 => last.1 = last.1.max(e),
+            _ => merged.push((s, e)),
+        }
+    }
+    let (open, close) = if color {
+        ("\x1b[1;31m", "\x1b[0m")
+    } else {
+        ("【", "】")
+    };
+    let mut out = String::new();
+    let mut at = 0;
+    for (s, e) in merged {
+        if s < at || e > text.len() || !text.is_char_boundary(s) || !text.is_char_boundary(e) {
+            continue;
+        }
+        out.push_str(&text[at..s]);
+        out.push_str(open);
+        out.push_str(&text[s..e]);
+        out.push_str(close);
+        at = e;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
+/// A readable report of one assessment: the verdict first, then each finding with its evidence
+/// highlighted in the quoted text (ANSI bold red when `color`, 【brackets】 otherwise), the
+/// explanation, clause and responses, in `lang`.
+///
+/// ```
+/// use kasuhara::{Engine, Incident, Lang, render_text};
+/// let inc = Incident::from_text("INC-1", "You idiot, I'll kill you.");
+/// let a = Engine::default().classify(&inc).unwrap();
+/// let report = render_text(&inc, &a, Lang::En, false);
+/// assert!(report.starts_with("INC-1 — HARASSMENT"));
+/// assert!(report.contains("You 【idiot】, 【I'll kill you】."));
+/// ```
+pub fn render_text(inc: &Incident, a: &Assessment, lang: Lang, color: bool) -> String {
+    let ja = lang == Lang::Ja;
+    let verdict = match (a.verdict, ja) {
+        (Verdict::Harassment, false) => "HARASSMENT",
+        (Verdict::NeedsReview, false) => "NEEDS REVIEW",
+        (Verdict::NotHarassment, false) => "NOT HARASSMENT",
+        (Verdict::Harassment, true) => "カスハラに該当",
+        (Verdict::NeedsReview, true) => "要確認",
+        (Verdict::NotHarassment, true) => "該当せず",
+    };
+    let (b, r) = if color {
+        ("\x1b[1m", "\x1b[0m")
+    } else {
+        ("", "")
+    };
+    let mut s = format!(
+        "{b}{} — {verdict}{r} (score {:.2}; {} {:.2}, {} {:.2})\n  {}\n",
+        a.id,
+        a.score,
+        if ja { "妥当性" } else { "validity" },
+        a.prongs.validity,
+        if ja { "言動" } else { "conduct" },
+        a.prongs.conduct,
+        a.reason
+    );
+    let spans_in = |source: Source, utt: Option<usize>| -> Vec<(usize, usize)> {
+        a.findings
+            .iter()
+            .flat_map(|f| f.evidence.iter())
+            .filter(|e| e.source == source && e.utterance == utt)
+            .filter_map(|e| e.span)
+            .collect()
+    };
+    if let Some(text) = &inc.text {
+        let spans = spans_in(Source::Text, None);
+        s.push_str(&format!(
+            "  {}: {}\n",
+            if ja { "本文" } else { "text" },
+            highlight(text, &spans, color)
+        ));
+    }
+    for (i, u) in inc.utterances.iter().enumerate() {
+        let spans = spans_in(Source::Utterance, Some(i));
+        let who = match u.speaker {
+            crate::incident::Speaker::Customer => "customer",
+            crate::incident::Speaker::Staff => "staff",
+            crate::incident::Speaker::Other => "other",
+        };
+        s.push_str(&format!(
+            "  [{i}] {who}: {}\n",
+            highlight(&u.text, &spans, color)
+        ));
+    }
+    for f in &a.findings {
+        s.push_str(&format!(
+            "  - {} ({}, {:?}, {:.2}{})\n    {}\n",
+            f.category,
+            f.section.as_deref().unwrap_or("-"),
+            f.severity,
+            f.score,
+            if f.counted {
+                ""
+            } else if ja {
+                ", 判定に不算入"
+            } else {
+                ", not counted"
+            },
+            f.explanation
+        ));
+        for e in &f.evidence {
+            s.push_str(&format!(
+                "    · {}: {}\n",
+                e.rule,
+                describe_evidence(e, lang)
+            ));
+        }
+        let resp: Vec<&str> = f.responses.iter().map(|r| r.text.as_str()).collect();
+        if !resp.is_empty() {
+            s.push_str(&format!("    → {}\n", resp.join(" ")));
+        }
+    }
+    for m in &a.near_misses {
+        s.push_str(&format!("  ~ {}\n", m.explanation));
+    }
+    let resp: Vec<&str> = a.responses.iter().map(|r| r.text.as_str()).collect();
+    s.push_str(&format!(
+        "  {}: {}\n\n",
+        if ja { "対応" } else { "response" },
+        resp.join(" ")
+    ));
+    s
 }
