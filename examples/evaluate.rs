@@ -20,7 +20,7 @@
 //! table. `--errors N` lists up to N false positives and false negatives per category with the
 //! evidence, to look for kinds of expressions the lexicons miss (not to fit rows).
 
-use kasuhara::{Assessment, Engine, EngineBuilder, Incident, Policy, Verdict};
+use kasuhara::{Assessment, EngineBuilder, Incident, Policy, Verdict};
 use rustrict::{Censor, Type};
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::ExitCode;
@@ -263,6 +263,28 @@ fn evidence_of(a: &Assessment, category: &str) -> String {
         .join(", ")
 }
 
+/// The near misses of `category` (reason, rule and excerpt), to see why a row was not flagged.
+fn near_misses_of(a: &Assessment, category: &str) -> String {
+    let v: Vec<String> = a
+        .near_misses
+        .iter()
+        .filter(|m| category == ANY || m.category.as_str() == category)
+        .map(|m| {
+            format!(
+                "{:?} {} on {}",
+                m.reason,
+                m.by.as_ref().map_or("-", |b| b.as_str()),
+                m.evidence.excerpt.as_deref().unwrap_or("-")
+            )
+        })
+        .collect();
+    if v.is_empty() {
+        String::new()
+    } else {
+        format!("(missed: {}) ", v.join("; "))
+    }
+}
+
 fn one_line(s: &str) -> String {
     let s: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
     if s.chars().count() > 160 {
@@ -356,10 +378,7 @@ fn evaluate(engine: &Engine, path: &str, errors: usize) -> Result<(), String> {
         "category", "support", "P", "R", "F1", "[]pred"
     );
     if with_r {
-        print!(
-            " | rustrict({} en rows) P R F1 []pred",
-            r.rows
-        );
+        print!(" | rustrict({} en rows) P R F1 []pred", r.rows);
     }
     println!();
     let row_line = |name: &str, kc: Option<&Counts>, rc: Option<&Counts>| {
@@ -413,7 +432,8 @@ fn evaluate(engine: &Engine, path: &str, errors: usize) -> Result<(), String> {
                     fps.push(format!("  FP {} [{ev}] {}", row.id, one_line(&row.text)));
                 }
                 if g && !pr && fns.len() < errors {
-                    fns.push(format!("  FN {} {}", row.id, one_line(&row.text)));
+                    let missed = a.as_ref().map(|a| near_misses_of(a, c)).unwrap_or_default();
+                    fns.push(format!("  FN {} {missed}{}", row.id, one_line(&row.text)));
                 }
             }
             if !fps.is_empty() || !fns.is_empty() {
@@ -435,19 +455,22 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // Near misses only matter for the error listing.
+    let build = |p: Policy| EngineBuilder::new(p).near_misses(args.errors > 0).build();
     let engine = match &args.policy {
-        None => Engine::default(),
-        Some(p) => match Policy::from_path(p).map(|p| EngineBuilder::new(p).build()) {
-            Ok(Ok(e)) => e,
-            Ok(Err(e)) => {
-                eprintln!("{e}");
-                return ExitCode::from(2);
-            }
-            Err(e) => {
-                eprintln!("{e}");
-                return ExitCode::from(2);
-            }
-        },
+        None => Ok(build(Policy::default())),
+        Some(p) => Policy::from_path(p).map(build),
+    };
+    let engine = match engine {
+        Ok(Ok(e)) => e,
+        Ok(Err(e)) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
     };
     let mut status = ExitCode::SUCCESS;
     for (i, f) in args.files.iter().enumerate() {

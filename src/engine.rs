@@ -10,7 +10,7 @@ use crate::score::{self, Options};
 use crate::signals::{self, ContactPoint};
 use crate::text::matcher::{Matcher, MatcherInput, Owner};
 use jiff::{SignedDuration, Timestamp};
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// A policy that could not be compiled (e.g. an automaton over its size limits).
@@ -190,6 +190,22 @@ impl Engine {
             + self.inner.policy.cues.len() * 256
     }
 
+    /// The number of raw pattern hits (literals and regexes, before boundaries of Japanese words,
+    /// exceptions, negation and speakers are applied) in text that is already normalized with
+    /// [`crate::text::normalize`]. For benchmarks and diagnostics: it times matching alone.
+    ///
+    /// ```
+    /// use kasuhara::{Engine, text::normalize};
+    /// let engine = Engine::default();
+    /// let n = normalize("ｼﾈ、バカ");
+    /// assert!(engine.raw_hit_count(n.as_str()) >= 2);
+    /// ```
+    pub fn raw_hit_count(&self, normalized: &str) -> usize {
+        let mut hits = Vec::new();
+        self.inner.matcher.scan(normalized, &mut hits);
+        hits.len()
+    }
+
     /// Checks a record against the limits.
     fn check(&self, incident: &Incident) -> Result<(), IncidentError> {
         let max = self.inner.policy.text.max_text_bytes;
@@ -271,16 +287,20 @@ impl Engine {
     /// assert!(last.unwrap().has("persistent_contact")); // the 5th contact in 24 h
     /// ```
     pub fn stream(&self) -> Stream<'_> {
+        let window = self.history_horizon();
         Stream {
             engine: self,
             history: HashMap::new(),
-            horizon: self.history_horizon(),
+            clock: None,
+            retention: window.checked_mul(2).unwrap_or(window),
+            since_sweep: 0,
         }
     }
 
     /// Classifies records in order with history, like [`Engine::stream`], using every core.
     /// The results equal the sequential ones: records are grouped by customer, each customer's
-    /// records keep their order, and the output keeps the input order.
+    /// records keep their order, and the output keeps the input order. To carry history from one
+    /// batch to the next, use [`Stream::classify_batch`].
     ///
     /// ```
     /// use kasuhara::{Engine, Incident};
@@ -292,58 +312,7 @@ impl Engine {
     /// assert_eq!(par, seq);
     /// ```
     pub fn classify_batch(&self, records: &[Incident]) -> Vec<Result<Assessment, IncidentError>> {
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(records.len().max(1));
-        // Partition by customer so each thread owns whole histories; records without a customer
-        // have no history and go anywhere.
-        let mut groups: Vec<Vec<usize>> = vec![Vec::new(); threads];
-        let mut owner: HashMap<&str, usize> = HashMap::new();
-        let mut next = 0usize;
-        for (i, r) in records.iter().enumerate() {
-            let g = match r.customer.as_deref() {
-                Some(c) => *owner.entry(c).or_insert_with(|| {
-                    next += 1;
-                    next % threads
-                }),
-                None => i % threads,
-            };
-            groups[g].push(i);
-        }
-        let mut out: Vec<Option<Result<Assessment, IncidentError>>> = vec![None; records.len()];
-        std::thread::scope(|s| {
-            let handles: Vec<_> = groups
-                .iter()
-                .map(|idx| {
-                    s.spawn(move || {
-                        let mut stream = self.stream();
-                        idx.iter()
-                            .map(|&i| (i, stream.classify(&records[i])))
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            for h in handles {
-                match h.join() {
-                    Ok(results) => {
-                        for (i, r) in results {
-                            out[i] = Some(r);
-                        }
-                    }
-                    Err(p) => std::panic::resume_unwind(p),
-                }
-            }
-        });
-        out.into_iter()
-            .map(|r| {
-                r.unwrap_or_else(|| {
-                    Err(IncidentError {
-                        field: ".".into(),
-                        message: "record was not classified".into(),
-                    })
-                })
-            })
-            .collect()
+        self.stream().classify_batch(records)
     }
 
     /// How far back history matters: the longest window of any behavioural rule.
@@ -357,16 +326,28 @@ impl Engine {
             .chain([p.off_hours.window_hours])
             .max()
             .unwrap_or(168);
-        SignedDuration::from_hours(hours)
+        SignedDuration::try_from_hours(hours).unwrap_or(SignedDuration::MAX)
     }
 }
 
-/// Classifies records in order, remembering each customer's contacts within the policy's longest
-/// window. Memory is bounded: contacts older than the window (relative to the newest seen) are
-/// forgotten, and at most [`limits::MAX_HISTORY_PER_CUSTOMER`] are kept per customer.
+/// Classifies records in order, remembering each customer's contacts.
 ///
-/// Records may arrive slightly out of order: history keeps every contact inside the window
-/// whatever the arrival order, and only contacts at or before a record's time count for it.
+/// History semantics:
+/// - A customer's history is the contacts of the earlier records (in input order) with the same
+///   `customer`: each record's `occurred_at` and its listed `contacts`, one contact per instant
+///   (a contact listed by several records counts once). Records without `customer` have none.
+/// - A record counts only contacts at or before its own `occurred_at`; contacts it lists after
+///   its own time are ignored, and not remembered.
+/// - Records may arrive out of order. A record up to one longest window late (7 days with the
+///   default policy) sees every earlier-arrived contact in its windows, whatever the arrival
+///   order; a contact that arrives after a record does not count for it.
+/// - Memory is bounded: a customer's contacts older than twice the policy's longest window before
+///   their newest one are forgotten, at most [`limits::MAX_HISTORY_PER_CUSTOMER`] are kept, and
+///   a customer is forgotten once the stream's clock (the latest `occurred_at` it has seen) is
+///   more than twice the longest window past their newest contact.
+/// - Results do not depend on how the records are split between [`Stream::classify`] and
+///   [`Stream::classify_batch`] calls, nor on threads: the same records in the same order give
+///   byte-identical assessments.
 ///
 /// ```
 /// use kasuhara::{Engine, Incident};
@@ -378,8 +359,53 @@ impl Engine {
 #[derive(Debug)]
 pub struct Stream<'e> {
     engine: &'e Engine,
-    history: HashMap<String, VecDeque<ContactPoint>>,
-    horizon: SignedDuration,
+    /// Per customer: contacts, sorted by time, one per instant.
+    history: HashMap<String, Vec<ContactPoint>>,
+    /// The latest `occurred_at` seen so far.
+    clock: Option<Timestamp>,
+    /// How long contacts are kept: the longest window plus as much again for late records.
+    retention: SignedDuration,
+    /// Records classified since stale customers were last swept out.
+    since_sweep: usize,
+}
+
+/// Whether a customer's contacts are all older than `retention` before `clock`.
+fn stale(history: &[ContactPoint], clock: Option<Timestamp>, retention: SignedDuration) -> bool {
+    match (history.last(), clock) {
+        (None, _) => true,
+        (Some(newest), Some(clock)) => newest
+            .at
+            .checked_add(retention)
+            .is_ok_and(|until| until < clock),
+        (Some(_), None) => false,
+    }
+}
+
+/// One record of one customer: forget what the clock has left behind, classify against the
+/// history, then add the record's contacts to it.
+fn step(
+    engine: &Engine,
+    history: &mut Vec<ContactPoint>,
+    clock: Option<Timestamp>,
+    retention: SignedDuration,
+    incident: &Incident,
+) -> Result<Assessment, IncidentError> {
+    if stale(history, clock, retention) {
+        history.clear();
+    }
+    let result = engine.classify_with_history(incident, history)?;
+    history.extend(signals::own_points(incident));
+    signals::merge_points(history);
+    if let Some(newest) = history.last().map(|p| p.at) {
+        let cutoff = newest.checked_sub(retention).unwrap_or(Timestamp::MIN);
+        let old = history.partition_point(|p| p.at <= cutoff);
+        history.drain(..old);
+    }
+    let excess = history
+        .len()
+        .saturating_sub(limits::MAX_HISTORY_PER_CUSTOMER);
+    history.drain(..excess);
+    Ok(result)
 }
 
 impl Stream<'_> {
@@ -392,47 +418,138 @@ impl Stream<'_> {
     /// assert!(s.classify(&Incident::from_text("a", "hello")).is_ok());
     /// ```
     pub fn classify(&mut self, incident: &Incident) -> Result<Assessment, IncidentError> {
-        let Some(customer) = incident.customer.as_deref() else {
-            return self.engine.classify(incident);
+        self.clock = self.clock.max(incident.occurred_at);
+        let result = match incident.customer.as_deref() {
+            None => self.engine.classify(incident),
+            Some(customer) => {
+                let history = match self.history.get_mut(customer) {
+                    Some(h) => h,
+                    None => self.history.entry(customer.to_string()).or_default(),
+                };
+                step(self.engine, history, self.clock, self.retention, incident)
+            }
         };
-        let history: Vec<ContactPoint> = self
-            .history
-            .get(customer)
-            .map(|h| h.iter().copied().collect())
-            .unwrap_or_default();
-        let result = self.engine.classify_with_history(incident, &history)?;
-        self.remember(customer, incident);
-        Ok(result)
+        self.since_sweep += 1;
+        self.sweep();
+        result
     }
 
-    fn remember(&mut self, customer: &str, incident: &Incident) {
-        let entry = self.history.entry(customer.to_string()).or_default();
-        let new = incident
-            .contacts
-            .iter()
-            .map(|c| ContactPoint {
-                at: c.at,
-                channel: c.channel,
+    /// Classifies records in order on every core, continuing this stream's history: the results
+    /// and the history afterwards equal those of calling [`Stream::classify`] on each record.
+    ///
+    /// ```
+    /// use kasuhara::{Engine, Incident};
+    /// let engine = Engine::default();
+    /// let records: Vec<Incident> = (0..6)
+    ///     .map(|i| Incident::from_json(&format!(
+    ///         r#"{{"id":"r{i}","customer":"C-1","occurred_at":"2025-10-06T1{i}:00:00+09:00"}}"#
+    ///     )).unwrap())
+    ///     .collect();
+    /// let mut split = engine.stream();
+    /// let mut results = split.classify_batch(&records[..2]);
+    /// results.extend(split.classify_batch(&records[2..]));
+    /// assert_eq!(results, engine.classify_batch(&records));
+    /// assert!(results[4].as_ref().unwrap().has("persistent_contact"));
+    /// ```
+    pub fn classify_batch(
+        &mut self,
+        records: &[Incident],
+    ) -> Vec<Result<Assessment, IncidentError>> {
+        // The clock each record sees, as if classified one by one.
+        let mut clocks = Vec::with_capacity(records.len());
+        let mut clock = self.clock;
+        for r in records {
+            clock = clock.max(r.occurred_at);
+            clocks.push(clock);
+        }
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(records.len().max(1));
+        // Partition by customer so each thread owns whole histories; records without a customer
+        // have no history and go anywhere.
+        let mut groups: Vec<Vec<usize>> = vec![Vec::new(); threads];
+        let mut histories: Vec<HashMap<String, Vec<ContactPoint>>> = vec![HashMap::new(); threads];
+        let mut owner: HashMap<&str, usize> = HashMap::new();
+        let mut next = 0usize;
+        for (i, r) in records.iter().enumerate() {
+            let g = match r.customer.as_deref() {
+                Some(c) => *owner.entry(c).or_insert_with(|| {
+                    next += 1;
+                    let g = next % threads;
+                    if let Some(h) = self.history.remove(c) {
+                        histories[g].insert(c.to_string(), h);
+                    }
+                    g
+                }),
+                None => i % threads,
+            };
+            groups[g].push(i);
+        }
+        let (engine, retention, clocks) = (self.engine, self.retention, &clocks);
+        let mut out: Vec<Option<Result<Assessment, IncidentError>>> = vec![None; records.len()];
+        std::thread::scope(|s| {
+            let handles: Vec<_> = groups
+                .iter()
+                .zip(histories)
+                .map(|(idx, mut hist)| {
+                    s.spawn(move || {
+                        let results: Vec<_> = idx
+                            .iter()
+                            .map(|&i| {
+                                let r = &records[i];
+                                let result = match r.customer.as_deref() {
+                                    None => engine.classify(r),
+                                    Some(c) => {
+                                        let h = match hist.get_mut(c) {
+                                            Some(h) => h,
+                                            None => hist.entry(c.to_string()).or_default(),
+                                        };
+                                        step(engine, h, clocks[i], retention, r)
+                                    }
+                                };
+                                (i, result)
+                            })
+                            .collect();
+                        (results, hist)
+                    })
+                })
+                .collect();
+            for h in handles {
+                match h.join() {
+                    Ok((results, hist)) => {
+                        for (i, r) in results {
+                            out[i] = Some(r);
+                        }
+                        self.history.extend(hist);
+                    }
+                    Err(p) => std::panic::resume_unwind(p),
+                }
+            }
+        });
+        self.clock = clock;
+        self.since_sweep += records.len();
+        self.sweep();
+        out.into_iter()
+            .map(|r| {
+                r.unwrap_or_else(|| {
+                    Err(IncidentError {
+                        field: ".".into(),
+                        message: "record was not classified".into(),
+                    })
+                })
             })
-            .chain(incident.occurred_at.map(|at| ContactPoint {
-                at,
-                channel: incident.channel,
-            }));
-        for p in new {
-            if !entry.iter().any(|q| q.at == p.at) {
-                let pos = entry.partition_point(|q| q.at < p.at);
-                entry.insert(pos, p);
-            }
+            .collect()
+    }
+
+    /// Drops the customers the clock has left behind, once per as many records as customers
+    /// (amortized constant time). Unobservable: a stale history is cleared before use anyway.
+    fn sweep(&mut self) {
+        if self.since_sweep < self.history.len().max(1024) {
+            return;
         }
-        if let Some(newest) = entry.back().map(|p| p.at) {
-            let cutoff = newest.checked_sub(self.horizon).unwrap_or(Timestamp::MIN);
-            while entry.front().is_some_and(|p| p.at <= cutoff) {
-                entry.pop_front();
-            }
-        }
-        while entry.len() > limits::MAX_HISTORY_PER_CUSTOMER {
-            entry.pop_front();
-        }
+        self.since_sweep = 0;
+        let (clock, retention) = (self.clock, self.retention);
+        self.history.retain(|_, h| !stale(h, clock, retention));
     }
 }
 

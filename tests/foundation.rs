@@ -40,11 +40,24 @@ fn spec_example_record_is_classified_with_evidence_against_thresholds() {
         .unwrap();
     let ev = &off.evidence[0];
     assert_eq!(ev.source, Source::OccurredAt);
-    assert!(ev.observed.as_deref().unwrap().starts_with("Fri 2025-10-03 22:40"));
-    assert!(ev.threshold.as_deref().unwrap().contains("Mon-Fri 09:00-18:00"));
+    assert!(
+        ev.observed
+            .as_deref()
+            .unwrap()
+            .starts_with("Fri 2025-10-03 22:40")
+    );
+    assert!(
+        ev.threshold
+            .as_deref()
+            .unwrap()
+            .contains("Mon-Fri 09:00-18:00")
+    );
     assert_eq!(a.policy.name, "kyoritsu-basic");
     assert_eq!(a.policy.version, "2025-10-01");
-    assert_eq!(a.policy.engine, format!("kasuhara {}", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        a.policy.engine,
+        format!("kasuhara {}", env!("CARGO_PKG_VERSION"))
+    );
 }
 
 /// Which category each example record must show.
@@ -100,7 +113,13 @@ fn every_category_is_detected_in_japanese_and_english_example_records() {
     for (category, id) in EXPECTED {
         let a = &by_id[*id];
         if !a.has(category) {
-            failures.push(format!("{id}: expected {category}, got {:?}", a.findings.iter().map(|f| f.category.as_str()).collect::<Vec<_>>()));
+            failures.push(format!(
+                "{id}: expected {category}, got {:?}",
+                a.findings
+                    .iter()
+                    .map(|f| f.category.as_str())
+                    .collect::<Vec<_>>()
+            ));
         }
         if a.verdict == Verdict::NotHarassment {
             failures.push(format!("{id}: {category} record judged not_harassment"));
@@ -110,7 +129,9 @@ fn every_category_is_detected_in_japanese_and_english_example_records() {
     for c in policy.categories() {
         for lang in ["JA", "EN"] {
             assert!(
-                EXPECTED.iter().any(|(cat, id)| *cat == c.id().as_str() && id.starts_with(lang)),
+                EXPECTED
+                    .iter()
+                    .any(|(cat, id)| *cat == c.id().as_str() && id.starts_with(lang)),
                 "no {lang} example for {}",
                 c.id()
             );
@@ -131,7 +152,10 @@ fn hard_negatives_in_the_example_file_are_not_flagged() {
 
 #[test]
 fn every_span_is_on_char_boundaries_and_its_excerpt_equals_the_text() {
-    let engine = EngineBuilder::new(Policy::default()).near_misses(true).build().unwrap();
+    let engine = EngineBuilder::new(Policy::default())
+        .near_misses(true)
+        .build()
+        .unwrap();
     let mut checked = 0;
     for r in records() {
         let a = engine.classify(&r).unwrap();
@@ -147,7 +171,11 @@ fn every_span_is_on_char_boundaries_and_its_excerpt_equals_the_text() {
                 Source::Utterance => &r.utterances[ev.utterance.unwrap()].text,
                 other => panic!("span on a {other:?} evidence"),
             };
-            assert!(text.is_char_boundary(s) && text.is_char_boundary(e) && s < e, "{}: {ev:?}", r.id);
+            assert!(
+                text.is_char_boundary(s) && text.is_char_boundary(e) && s < e,
+                "{}: {ev:?}",
+                r.id
+            );
             assert_eq!(Some(&text[s..e]), ev.excerpt.as_deref(), "{}", r.id);
             checked += 1;
         }
@@ -159,7 +187,10 @@ fn every_span_is_on_char_boundaries_and_its_excerpt_equals_the_text() {
 fn same_input_and_policy_give_byte_identical_output() {
     let recs = records();
     let run = || -> Vec<String> {
-        let engine = EngineBuilder::new(Policy::default()).near_misses(true).build().unwrap();
+        let engine = EngineBuilder::new(Policy::default())
+            .near_misses(true)
+            .build()
+            .unwrap();
         let mut s = engine.stream();
         recs.iter()
             .map(|r| serde_json::to_string(&s.classify(r).unwrap()).unwrap())
@@ -183,15 +214,27 @@ fn same_input_and_policy_give_byte_identical_output() {
 #[test]
 fn every_finding_has_an_explanation_clause_and_response_in_both_languages() {
     for lang in [Lang::En, Lang::Ja] {
-        let engine = EngineBuilder::new(Policy::default()).lang(lang).build().unwrap();
+        let engine = EngineBuilder::new(Policy::default())
+            .lang(lang)
+            .build()
+            .unwrap();
         for r in records() {
             let a = engine.classify(&r).unwrap();
             assert!(!a.reason.is_empty() && !a.responses.is_empty(), "{}", r.id);
             for f in &a.findings {
                 assert!(!f.explanation.is_empty(), "{} {}", r.id, f.category);
-                assert!(f.explanation.contains(&f.clause), "{} {}: {}", r.id, f.category, f.explanation);
+                assert!(
+                    f.explanation.contains(&f.clause),
+                    "{} {}: {}",
+                    r.id,
+                    f.category,
+                    f.explanation
+                );
                 assert!(!f.responses.is_empty(), "{} {}", r.id, f.category);
-                let ja_text = f.explanation.chars().any(|c| ('\u{3040}'..='\u{30ff}').contains(&c));
+                let ja_text = f
+                    .explanation
+                    .chars()
+                    .any(|c| ('\u{3040}'..='\u{30ff}').contains(&c));
                 if lang == Lang::Ja {
                     assert!(ja_text, "{} {}: {}", r.id, f.category, f.explanation);
                 }
@@ -205,7 +248,11 @@ fn findings_are_ordered_by_prong_then_category() {
     let engine = Engine::default();
     for r in records() {
         let a = engine.classify(&r).unwrap();
-        let keys: Vec<_> = a.findings.iter().map(|f| (f.prong, f.category.as_str().to_string())).collect();
+        let keys: Vec<_> = a
+            .findings
+            .iter()
+            .map(|f| (f.prong, f.category.as_str().to_string()))
+            .collect();
         let mut sorted = keys.clone();
         sorted.sort();
         assert_eq!(keys, sorted, "{}", r.id);
@@ -227,16 +274,26 @@ fn the_classify_example_answers_every_line_in_order() {
     let dir = exe.parent().unwrap().parent().unwrap().join("examples");
     let bin = dir.join(format!("classify{}", std::env::consts::EXE_SUFFIX));
     assert!(bin.exists(), "{} not built", bin.display());
-    let input = format!("{INCIDENTS}{{\"id\": 5}}\nnot json\n{{\"id\":\"x\",\"channel\":\"fax\"}}\n");
+    let input =
+        format!("{INCIDENTS}{{\"id\": 5}}\nnot json\n{{\"id\":\"x\",\"channel\":\"fax\"}}\n");
     let mut child = std::process::Command::new(&bin)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
     use std::io::Write;
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(1), "a bad line makes the exit status non-zero");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a bad line makes the exit status non-zero"
+    );
     let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
         .unwrap()
         .lines()
@@ -251,5 +308,10 @@ fn the_classify_example_answers_every_line_in_order() {
     assert_eq!(lines[n]["line"], n + 1);
     assert!(lines[n]["error"].as_str().unwrap().contains("`id`"));
     assert_eq!(lines[n + 1]["line"], n + 2);
-    assert!(lines[n + 2]["error"].as_str().unwrap().starts_with("field `channel`"));
+    assert!(
+        lines[n + 2]["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("field `channel`")
+    );
 }

@@ -3,7 +3,9 @@
 use kasuhara::{Engine, EngineBuilder, Incident, Lang, MissReason, Policy, Verdict, render_text};
 
 fn classify(json: &str) -> kasuhara::Assessment {
-    Engine::default().classify(&Incident::from_json(json).unwrap()).unwrap()
+    Engine::default()
+        .classify(&Incident::from_json(json).unwrap())
+        .unwrap()
 }
 
 struct Row {
@@ -78,7 +80,10 @@ fn decision_table_rows() {
                 row.verdict.as_str(),
                 a.verdict.as_str(),
                 a.reason,
-                a.findings.iter().map(|f| (f.category.as_str(), f.score, f.counted)).collect::<Vec<_>>()
+                a.findings
+                    .iter()
+                    .map(|f| (f.category.as_str(), f.score, f.counted))
+                    .collect::<Vec<_>>()
             ));
         }
     }
@@ -88,7 +93,11 @@ fn decision_table_rows() {
 #[test]
 fn relative_conduct_over_a_valid_request_is_listed_but_not_counted() {
     let a = classify(ROWS[3].json);
-    let f = a.findings.iter().find(|f| f.category.as_str() == "money_demand").unwrap();
+    let f = a
+        .findings
+        .iter()
+        .find(|f| f.category.as_str() == "money_demand")
+        .unwrap();
     assert!(!f.counted);
     assert_eq!(a.prongs.conduct, 0.0);
     assert!(f.explanation.contains("not counted"));
@@ -96,13 +105,28 @@ fn relative_conduct_over_a_valid_request_is_listed_but_not_counted() {
 
 #[test]
 fn near_misses_say_why_a_signal_did_not_fire() {
-    let engine = EngineBuilder::new(Policy::default()).near_misses(true).build().unwrap();
-    let a = engine.classify(&Incident::from_json(ROWS[9].json).unwrap()).unwrap();
-    let m = a.near_misses.iter().find(|m| m.category.as_str() == "off_hours_contact").unwrap();
+    let engine = EngineBuilder::new(Policy::default())
+        .near_misses(true)
+        .build()
+        .unwrap();
+    let a = engine
+        .classify(&Incident::from_json(ROWS[9].json).unwrap())
+        .unwrap();
+    let m = a
+        .near_misses
+        .iter()
+        .find(|m| m.category.as_str() == "off_hours_contact")
+        .unwrap();
     assert_eq!(m.reason, MissReason::EmergencyExemption);
     assert!(m.explanation.contains("emergency"), "{}", m.explanation);
-    let a = engine.classify(&Incident::from_text("n", "I'm not going to kill you.")).unwrap();
-    assert!(a.near_misses.iter().any(|m| m.reason == MissReason::Negation));
+    let a = engine
+        .classify(&Incident::from_text("n", "I'm not going to kill you."))
+        .unwrap();
+    assert!(
+        a.near_misses
+            .iter()
+            .any(|m| m.reason == MissReason::Negation)
+    );
 }
 
 const SNAPSHOT_RECORD: &str = r#"{"id":"SNAP-1","occurred_at":"2025-10-06T11:00:00+09:00","utterances":[
@@ -132,7 +156,10 @@ fn text_report_snapshot() {
     let a = Engine::default().classify(&inc).unwrap();
     let got = render_text(&inc, &a, Lang::En, false);
     assert_eq!(got, SNAPSHOT_EN, "\n--- got ---\n{got}");
-    let ja = EngineBuilder::new(Policy::default()).lang(Lang::Ja).build().unwrap();
+    let ja = EngineBuilder::new(Policy::default())
+        .lang(Lang::Ja)
+        .build()
+        .unwrap();
     let a = ja.classify(&inc).unwrap();
     let got = render_text(&inc, &a, Lang::Ja, false);
     assert!(got.starts_with("SNAP-1 — カスハラに該当"), "{got}");

@@ -1255,8 +1255,7 @@ fn compile_patterns(
             ctx.report(file, r.span(), rule, K::InvalidRegex, "regex contains katakana, but it matches normalized text where katakana is folded to hiragana", Some("write the katakana in hiragana".into()));
             return None;
         }
-        match RegexBuilder::new(src)
-            .case_insensitive(true)
+        match RegexBuilder::new(&ascii_word_boundaries(src))
             .size_limit(limits::REGEX_SIZE_LIMIT)
             .dfa_size_limit(limits::REGEX_SIZE_LIMIT)
             .nest_limit(limits::REGEX_NEST_LIMIT)
@@ -1433,5 +1432,41 @@ fn load_calendar(ctx: &mut Ctx, f: usize, r: RawCalendar) -> CalendarRules {
         open_dates,
         late_night,
         hours,
+    }
+}
+
+/// Rewrites `\b` and `\B` as ASCII word boundaries. Normalized text spells Latin words in ASCII,
+/// so the meaning is the same, and it keeps the regex engine on its fast lazy DFA: a Unicode word
+/// boundary would send it to a slow fallback on Japanese text.
+fn ascii_word_boundaries(src: &str) -> String {
+    let mut out = String::with_capacity(src.len() + 16);
+    let mut chars = src.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('b') => out.push_str("(?-u:\\b)"),
+            Some('B') => out.push_str("(?-u:\\B)"),
+            Some(other) => {
+                out.push('\\');
+                out.push(other);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ascii_word_boundaries;
+
+    #[test]
+    fn word_boundaries_become_ascii_and_escapes_survive() {
+        assert_eq!(ascii_word_boundaries(r"\bx\b"), r"(?-u:\b)x(?-u:\b)");
+        assert_eq!(ascii_word_boundaries(r"\\b\d"), r"\\b\d");
+        assert_eq!(ascii_word_boundaries(r"a\B"), r"a(?-u:\B)");
     }
 }

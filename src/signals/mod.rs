@@ -1,12 +1,16 @@
 //! Signals: what is observed in one record — text hits, contact frequency, durations, the
 //! calendar and request facts — each as a weighted piece of evidence for a category, or as a near
 //! miss with its reason. Scoring them is `score`'s job.
+//!
+//! Behaviour and validity follow one rule: an absent fact is unknown and never fires a category.
+//! A cue in the text (a count, a duration, "no fault was found") stands in for a fact the record
+//! does not give, and a fact the record gives beats what the text says.
 
 pub(crate) mod calendar;
 pub(crate) mod text;
 
 use crate::incident::{Channel, Incident, RequestKind};
-use crate::policy::{CueKind, Policy, RuleId};
+use crate::policy::{CueKind, Policy, Prong, RuleId, Scope};
 use crate::report::{Evidence, MissReason, Source};
 use crate::text::matcher::Matcher;
 use jiff::{SignedDuration, Timestamp};
@@ -61,9 +65,43 @@ fn fact(rule: &str, source: Source, observed: String, threshold: String) -> Evid
 fn fmt_num(x: f64) -> String {
     if x.fract() == 0.0 && x.abs() < 1e15 {
         format!("{}", x as i64)
-    } else {
+    } else if x.is_finite() && x.abs() < 1e15 {
         format!("{x:.2}")
+    } else {
+        format!("{x:e}")
     }
+}
+
+/// Sorts contact points and merges those at the same instant: one contact, whatever the number
+/// of places it is listed in (the record's `contacts`, an earlier record of the stream). A merged
+/// contact keeps the first known channel.
+pub(crate) fn merge_points(points: &mut Vec<ContactPoint>) {
+    points.sort();
+    points.dedup_by(|later, kept| {
+        if later.at != kept.at {
+            return false;
+        }
+        kept.channel = kept.channel.or(later.channel);
+        true
+    });
+}
+
+/// The contacts a record adds to its customer's history: its listed contacts and itself, except
+/// contacts listed after the record's own time (which it does not count either).
+pub(crate) fn own_points(incident: &Incident) -> impl Iterator<Item = ContactPoint> + '_ {
+    let until = incident.occurred_at;
+    incident
+        .contacts
+        .iter()
+        .filter(move |c| until.is_none_or(|u| c.at <= u))
+        .map(|c| ContactPoint {
+            at: c.at,
+            channel: c.channel,
+        })
+        .chain(incident.occurred_at.map(|at| ContactPoint {
+            at,
+            channel: incident.channel,
+        }))
 }
 
 /// Observes one record; `history` holds the same customer's earlier contacts from the stream.
@@ -81,91 +119,165 @@ pub(crate) fn observe(
     };
     let cues = text.cues;
 
-    // Contacts: this record, its listed contacts and the stream's history, deduplicated.
-    let mut points: Vec<ContactPoint> = history.to_vec();
-    points.extend(incident.contacts.iter().map(|c| ContactPoint {
-        at: c.at,
-        channel: c.channel,
-    }));
-    if let Some(at) = incident.occurred_at {
-        points.push(ContactPoint {
-            at,
-            channel: incident.channel,
-        });
+    // Contacts: the stream's history, the listed contacts and this record, one per instant.
+    let mut points: Vec<ContactPoint> =
+        Vec::with_capacity(history.len() + incident.contacts.len() + 1);
+    points.extend_from_slice(history);
+    points.extend(own_points(incident));
+    merge_points(&mut points);
+    // The moment the windows end: this record's time; without one, its latest known contact
+    // (the record itself cannot be placed in a window, so it is not counted).
+    let reference = incident.occurred_at.or_else(|| points.last().map(|p| p.at));
+    if let Some(r) = reference {
+        points.retain(|p| p.at <= r);
     }
-    points.sort();
-    points.dedup_by(|a, b| a.at == b.at);
-    let reference = incident
-        .occurred_at
-        .or_else(|| points.iter().map(|p| p.at).max());
+    let ctx = Ctx {
+        policy,
+        incident,
+        points: &points,
+        reference,
+        cues: &cues,
+    };
 
-    persistence(policy, &points, reference, &cues, &mut obs);
-    off_hours(policy, incident, &points, reference, &cues, &mut obs);
-    duration(policy, incident, &cues, &mut obs);
-    validity(policy, incident, &points, reference, &cues, &mut obs);
+    let stated = persistence(&ctx, &mut obs);
+    off_hours(&ctx, &mut obs);
+    duration(&ctx, &mut obs);
+    validity(&ctx, stated, &mut obs);
     obs
 }
 
-fn count_in_window(
-    points: &[ContactPoint],
-    reference: Timestamp,
-    hours: i64,
-    channels: &[Channel],
-) -> usize {
-    let from = reference
-        .checked_sub(SignedDuration::from_hours(hours))
-        .unwrap_or(Timestamp::MIN);
-    points
-        .iter()
-        .filter(|p| p.at > from && p.at <= reference)
-        .filter(|p| channels.is_empty() || p.channel.is_some_and(|c| channels.contains(&c)))
-        .count()
+/// What every behavioural rule reads.
+struct Ctx<'a> {
+    policy: &'a Policy,
+    incident: &'a Incident,
+    /// Sorted, merged, none after `reference`.
+    points: &'a [ContactPoint],
+    reference: Option<Timestamp>,
+    cues: &'a [text::CueHit],
 }
 
-fn persistence(
-    policy: &Policy,
-    points: &[ContactPoint],
-    reference: Option<Timestamp>,
-    cues: &[text::CueHit],
-    obs: &mut Observations,
-) {
-    let rules = &policy.persistence;
-    let mut best: Option<(f64, Evidence)> = None;
-    let mut below: Option<Evidence> = None;
-    for w in &rules.windows {
-        let from_facts = reference.map_or(0, |r| count_in_window(points, r, w.hours, &w.channels));
-        // A count stated in text over a window no longer than this one applies to it.
-        let stated = cues
+impl Ctx<'_> {
+    /// Contacts in the `hours` up to the reference, this one included: `(r - hours, r]`.
+    fn count_in_window(&self, hours: i64, channels: &[Channel]) -> usize {
+        let Some(r) = self.reference else { return 0 };
+        let from = window_start(r, hours);
+        let first = self.points.partition_point(|p| p.at <= from);
+        self.points[first..]
             .iter()
-            .filter_map(|c| match &policy.cues[c.cue].kind {
+            .filter(|p| channels.is_empty() || p.channel.is_some_and(|c| channels.contains(&c)))
+            .count()
+    }
+
+    fn cue_kind(&self, c: &text::CueHit) -> &CueKind {
+        &self.policy.cues[c.cue].kind
+    }
+
+    fn source_text(&self, e: &Evidence) -> Option<&str> {
+        match e.source {
+            Source::Text => self.incident.text.as_deref(),
+            Source::Utterance => self
+                .incident
+                .utterances
+                .get(e.utterance?)
+                .map(|u| u.text.as_str()),
+            _ => None,
+        }
+    }
+}
+
+/// The exclusive start of a window of `hours` ending at `r`; saturates at the earliest instant.
+fn window_start(r: Timestamp, hours: i64) -> Timestamp {
+    SignedDuration::try_from_hours(hours)
+        .and_then(|d| r.checked_sub(d).ok())
+        .unwrap_or(Timestamp::MIN)
+}
+
+/// Characters that end a sentence (a `.` only before a space or the end, not in "1.5").
+fn sentence_bounds(text: &str, span: (usize, usize)) -> (usize, usize) {
+    let ends = |i: usize, c: char| -> bool {
+        match c {
+            '。' | '!' | '?' | '！' | '？' | '\n' => true,
+            '.' => text[i + 1..].chars().next().is_none_or(char::is_whitespace),
+            _ => false,
+        }
+    };
+    let start = text[..span.0]
+        .char_indices()
+        .rev()
+        .find(|&(i, c)| ends(i, c))
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    let end = text[span.1..]
+        .char_indices()
+        .find(|&(i, c)| ends(span.1 + i, c))
+        .map_or(text.len(), |(i, _)| span.1 + i);
+    (start, end)
+}
+
+/// Counts stated in text: the largest per cue window, with its hit.
+struct Stated<'a> {
+    hits: Vec<(f64, i64, &'a text::CueHit)>,
+}
+
+impl Stated<'_> {
+    /// The largest count stated over a window no longer than `hours`.
+    fn within(&self, hours: i64) -> Option<(f64, &text::CueHit)> {
+        self.hits
+            .iter()
+            .filter(|(_, w, _)| *w <= hours)
+            .map(|(n, _, c)| (*n, *c))
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+    }
+
+    fn max(&self) -> f64 {
+        self.hits.iter().map(|h| h.0).fold(0.0, f64::max)
+    }
+}
+
+fn persistence<'a>(ctx: &Ctx<'a>, obs: &mut Observations) -> Stated<'a> {
+    let policy = ctx.policy;
+    let rules = &policy.persistence;
+    let stated = Stated {
+        hits: ctx
+            .cues
+            .iter()
+            .filter_map(|c| match ctx.cue_kind(c) {
                 CueKind::ContactCount {
                     window_hours,
                     value,
-                } if *window_hours <= w.hours => c.n.or(*value).map(|n| (n, c)),
+                } => {
+                    c.n.or(*value)
+                        .filter(|n| n.is_finite())
+                        .map(|n| (n, *window_hours, c))
+                }
                 _ => None,
             })
-            .max_by(|a, b| a.0.total_cmp(&b.0));
+            .collect(),
+    };
+    let mut best: Option<(f64, Evidence)> = None;
+    let mut below: Option<Evidence> = None;
+    for w in &rules.windows {
+        let from_facts = ctx.count_in_window(w.hours, &w.channels);
         let threshold = format!(
             "{} contacts in {} h (review from {})",
             w.fire, w.hours, w.review
         );
-        let (count, ev) = match stated {
+        // A count stated in text over a window no longer than this one applies to it.
+        let (count, ev) = match stated.within(w.hours) {
             Some((n, c)) if n >= from_facts as f64 => {
                 let mut ev = c.evidence.clone();
                 ev.observed = Some(format!("{} contacts stated in text", fmt_num(n)));
                 ev.threshold = Some(threshold);
                 (n, ev)
             }
-            _ => {
-                let mut ev = fact(
+            _ => (
+                from_facts as f64,
+                fact(
                     w.id.as_str(),
                     Source::Contacts,
                     format!("{from_facts} contacts in the {} h up to this one", w.hours),
                     threshold,
-                );
-                ev.rule = w.id.clone();
-                (from_facts as f64, ev)
-            }
+                ),
+            ),
         };
         let weight = if count >= w.fire as f64 {
             rules.weight
@@ -196,21 +308,75 @@ fn persistence(
         }),
         (None, None) => {}
     }
+    stated
 }
 
-fn off_hours(
-    policy: &Policy,
-    incident: &Incident,
-    points: &[ContactPoint],
-    reference: Option<Timestamp>,
-    cues: &[text::CueHit],
-    obs: &mut Observations,
-) {
-    let Some(at) = incident.occurred_at else {
+/// Whether a negation cue (one that applies to every category) cancels cue hit `c`: "not an
+/// emergency", 「火事ではなかった」. Tighter than for lexicon hits: no comma in between.
+fn negated(ctx: &Ctx<'_>, c: &text::CueHit) -> bool {
+    let (Some((cs, ce)), Some(text)) = (c.evidence.span, ctx.source_text(&c.evidence)) else {
+        return false;
+    };
+    ctx.cues.iter().any(|x| {
+        let CueKind::Negation {
+            scope,
+            within,
+            applies_to,
+        } = ctx.cue_kind(x)
+        else {
+            return false;
+        };
+        let Some((xs, xe)) = x.evidence.span else {
+            return false;
+        };
+        if !applies_to.is_empty()
+            || x.evidence.source != c.evidence.source
+            || x.evidence.utterance != c.evidence.utterance
+        {
+            return false;
+        }
+        let gap = match scope {
+            Scope::Before if xs < cs && xe <= cs => text.get(xe..cs),
+            Scope::After if xs >= ce && xe > ce => text.get(ce..xs),
+            _ => None,
+        };
+        gap.is_some_and(|g| {
+            g.chars().count() <= *within
+                && !g.chars().any(|ch| {
+                    matches!(
+                        ch,
+                        '。' | '.' | '!' | '?' | '！' | '？' | '\n' | ',' | '、' | '，' | ';'
+                    )
+                })
+        })
+    })
+}
+
+/// Whether the record is an emergency: the caller's `emergency` flag when given, otherwise an
+/// emergency cue in the text that is not negated.
+fn emergency(ctx: &Ctx<'_>) -> Option<Evidence> {
+    match ctx.incident.emergency {
+        Some(true) => Some(fact(
+            "off_hours.emergency",
+            Source::Emergency,
+            "emergency: true".into(),
+            "emergencies are exempt".into(),
+        )),
+        Some(false) => None,
+        None => ctx
+            .cues
+            .iter()
+            .find(|c| *ctx.cue_kind(c) == CueKind::Emergency && !negated(ctx, c))
+            .map(|c| c.evidence.clone()),
+    }
+}
+
+fn off_hours(ctx: &Ctx<'_>, obs: &mut Observations) {
+    let Some(at) = ctx.incident.occurred_at else {
         return;
     };
-    let rules = &policy.off_hours;
-    let cal = &policy.calendar;
+    let rules = &ctx.policy.off_hours;
+    let cal = &ctx.policy.calendar;
     let reading = calendar::read(cal, at);
     let Some(reason) = &reading.off else { return };
     let why = match reason {
@@ -237,42 +403,26 @@ fn off_hours(
         format!("{} ({why}{late})", reading.local),
         threshold.clone(),
     );
-    // Repeated off-hours contact in the window.
-    if let Some(r) = reference {
-        let from = r
-            .checked_sub(SignedDuration::from_hours(rules.window_hours))
-            .unwrap_or(Timestamp::MIN);
-        let off = points
-            .iter()
-            .filter(|p| p.at > from && p.at <= r)
-            .filter(|p| calendar::read(cal, p.at).off.is_some())
-            .count();
-        if off >= rules.repeated {
-            weight = weight.max(rules.repeated_weight);
-            ev = fact(
-                "off_hours.repeated",
-                Source::Contacts,
-                format!(
-                    "{off} contacts outside business hours in {} h, this one {}",
-                    rules.window_hours, reading.local
-                ),
-                format!("{} or more ({threshold})", rules.repeated),
-            );
-        }
+    // Repeated off-hours contact in the window, this one included.
+    let from = window_start(at, rules.window_hours);
+    let first = ctx.points.partition_point(|p| p.at <= from);
+    let off = ctx.points[first..]
+        .iter()
+        .filter(|p| calendar::is_off(cal, p.at))
+        .count();
+    if off >= rules.repeated {
+        weight = weight.max(rules.repeated_weight);
+        ev = fact(
+            "off_hours.repeated",
+            Source::Contacts,
+            format!(
+                "{off} contacts outside business hours in {} h, this one {} ({why}{late})",
+                rules.window_hours, reading.local
+            ),
+            format!("{} or more ({threshold})", rules.repeated),
+        );
     }
-    let emergency = if incident.emergency == Some(true) {
-        Some(fact(
-            "off_hours.emergency",
-            Source::Emergency,
-            "emergency: true".into(),
-            "emergencies are exempt".into(),
-        ))
-    } else {
-        cues.iter()
-            .find(|c| policy.cues[c.cue].kind == CueKind::Emergency)
-            .map(|c| c.evidence.clone())
-    };
-    match emergency {
+    match emergency(ctx) {
         Some(e) => obs.misses.push(Miss {
             category: rules.category,
             reason: MissReason::EmergencyExemption,
@@ -287,22 +437,45 @@ fn off_hours(
     }
 }
 
-fn duration(policy: &Policy, incident: &Incident, cues: &[text::CueHit], obs: &mut Observations) {
-    let rules = &policy.duration;
-    let (long, restrictive) = incident
+/// Whether a duration stated in text is tied to the customer's conduct: a conduct finding of the
+/// customer's in the same sentence ("shouted at the desk for two hours", 「3時間居座った」), not
+/// "the repair took three hours".
+fn tied_to_conduct(ctx: &Ctx<'_>, obs: &Observations, c: &text::CueHit) -> bool {
+    let (Some(span), Some(text)) = (c.evidence.span, ctx.source_text(&c.evidence)) else {
+        return false;
+    };
+    let (start, end) = sentence_bounds(text, span);
+    obs.signals.iter().any(|s| {
+        ctx.policy.categories[s.category].prong == Prong::Conduct
+            && s.evidence.source == c.evidence.source
+            && s.evidence.utterance == c.evidence.utterance
+            && s.evidence.span.is_some_and(|(a, b)| a < end && b > start)
+    })
+}
+
+fn duration(ctx: &Ctx<'_>, obs: &mut Observations) {
+    let rules = &ctx.policy.duration;
+    let (long, restrictive) = ctx
+        .incident
         .channel
         .and_then(|ch| rules.per_channel.iter().find(|(c, _, _)| *c == ch))
         .map_or(
             (rules.long_minutes, rules.restrictive_minutes),
             |(_, l, r)| (*l, *r),
         );
+    let channel = ctx
+        .incident
+        .channel
+        .filter(|ch| rules.per_channel.iter().any(|(c, _, _)| c == ch))
+        .map_or(String::new(), |ch| format!(" ({})", ch.as_str()));
     let threshold = format!(
-        "long from {} min, restrictive from {} min",
+        "long from {} min, restrictive from {} min{channel}",
         fmt_num(long),
         fmt_num(restrictive)
     );
+    // (minutes, evidence, tied to the customer's conduct)
     let mut candidates: Vec<(f64, Evidence, bool)> = Vec::new();
-    if let Some(m) = incident.duration_minutes {
+    if let Some(m) = ctx.incident.duration_minutes {
         candidates.push((
             f64::from(m),
             fact(
@@ -314,29 +487,29 @@ fn duration(policy: &Policy, incident: &Incident, cues: &[text::CueHit], obs: &m
             true,
         ));
     }
-    // Durations stated in text count only where the text also shows the customer's conduct
-    // ("shouted for 40 minutes"), not for a repair that took three hours.
-    let conduct_in_text = obs.signals.iter().any(|s| {
-        s.evidence.excerpt.is_some()
-            && policy.categories[s.category].prong == crate::policy::Prong::Conduct
-    });
-    for c in cues {
-        if let CueKind::Duration {
+    for c in ctx.cues {
+        let CueKind::Duration {
             unit_minutes,
             value,
-        } = &policy.cues[c.cue].kind
-        {
-            let minutes = match (c.n, value) {
-                (Some(n), _) => n * unit_minutes,
-                (None, Some(v)) => *v,
-                (None, None) => continue,
-            };
-            let mut ev = c.evidence.clone();
-            ev.observed = Some(format!("{} min stated in text", fmt_num(minutes)));
-            ev.threshold = Some(threshold.clone());
-            candidates.push((minutes, ev, conduct_in_text));
+        } = ctx.cue_kind(c)
+        else {
+            continue;
+        };
+        let minutes = match (c.n, value) {
+            (Some(n), _) => n * unit_minutes,
+            (None, Some(v)) => *v,
+            (None, None) => continue,
+        };
+        if !minutes.is_finite() {
+            continue;
         }
+        let mut ev = c.evidence.clone();
+        ev.observed = Some(format!("{} min stated in text", fmt_num(minutes)));
+        ev.threshold = Some(threshold.clone());
+        let tied = tied_to_conduct(ctx, obs, c);
+        candidates.push((minutes, ev, tied));
     }
+    // The longest tied duration, else the longest untied one (a near miss at most).
     let Some((minutes, mut ev, tied)) = candidates.into_iter().max_by(|a, b| {
         (a.2, a.0)
             .partial_cmp(&(b.2, b.0))
@@ -344,45 +517,47 @@ fn duration(policy: &Policy, incident: &Incident, cues: &[text::CueHit], obs: &m
     }) else {
         return;
     };
-    let (rule, weight) = if minutes >= restrictive {
-        ("duration.restrictive", rules.restrictive_weight)
+    let rule = if minutes >= restrictive {
+        Some(("duration.restrictive", rules.restrictive_weight))
     } else if minutes >= long {
-        ("duration.long", rules.long_weight)
+        Some(("duration.long", rules.long_weight))
     } else {
-        return;
+        None
     };
     if ev.source == Source::DurationMinutes {
-        ev.rule = RuleId::new(rule);
+        ev.rule = RuleId::new(rule.map_or("duration.long", |r| r.0));
     }
-    if tied {
-        obs.signals.push(Signal {
+    match rule {
+        Some((_, weight)) if tied => obs.signals.push(Signal {
             category: rules.category,
             weight,
             evidence: ev,
-        });
-    } else {
-        obs.misses.push(Miss {
+        }),
+        Some(_) => obs.misses.push(Miss {
             category: rules.category,
             reason: MissReason::NotConduct,
             by: None,
             evidence: ev,
-        });
+        }),
+        // Half the long threshold or more: say why it did not count.
+        None if tied && minutes * 2.0 >= long => obs.misses.push(Miss {
+            category: rules.category,
+            reason: MissReason::BelowThreshold,
+            by: Some(ev.rule.clone()),
+            evidence: ev,
+        }),
+        None => {}
     }
 }
 
-fn validity(
-    policy: &Policy,
-    incident: &Incident,
-    points: &[ContactPoint],
-    reference: Option<Timestamp>,
-    cues: &[text::CueHit],
-    obs: &mut Observations,
-) {
+fn validity(ctx: &Ctx<'_>, stated: Stated<'_>, obs: &mut Observations) {
+    let policy = ctx.policy;
     let v = &policy.validity;
-    let req = incident.request.clone().unwrap_or_default();
-    let cue = |kind: CueKind| cues.iter().find(|c| policy.cues[c.cue].kind == kind);
+    let req = ctx.incident.request.clone().unwrap_or_default();
+    let cue = |kind: CueKind| ctx.cues.iter().find(|c| *ctx.cue_kind(c) == kind);
     let has_text = |cat: usize| obs.signals.iter().any(|s| s.category == cat);
-    // Is there a demand? The request kind says so, or the text shows a money or excessive demand.
+    // Is there a demand? The request kind says so, or the text shows a relative demand (money,
+    // apology, beyond the contract).
     let kind = req.kind;
     let demand_in_text = policy
         .categories
@@ -392,8 +567,8 @@ fn validity(
     let is_demand = kind.map_or(demand_in_text, |k| v.demand_kinds.contains(&k));
     let kind_name = kind.map_or("a demand in the text", RequestKind::as_str);
 
-    // no_defect
     let mut fire = Vec::new();
+    // no_defect: a demand although no defect or negligence was found.
     match (req.defect_found, cue(CueKind::NoDefect)) {
         (Some(false), _) if is_demand => fire.push((
             v.no_defect_category,
@@ -428,6 +603,7 @@ fn validity(
         (None, Some(c)) => {
             let mut ev = c.evidence.clone();
             ev.observed = Some("the text says the request is unrelated to the service".into());
+            ev.threshold = Some("requests must concern the company's products or services".into());
             fire.push((v.unrelated_category, v.unrelated_weight, ev));
         }
         _ => {}
@@ -453,6 +629,10 @@ fn validity(
                 "unbounded".into()
             }
         );
+        let reduction_threshold = format!(
+            "unreasonable from {}× the charge",
+            fmt_num(v.reduction_ratio)
+        );
         if v.absurd_kinds.contains(&k) && ratio >= v.absurd_ratio {
             fire.push((
                 v.reduction_category,
@@ -472,10 +652,7 @@ fn validity(
                     "validity.reduction",
                     Source::Request,
                     observed,
-                    format!(
-                        "unreasonable from {}× the charge",
-                        fmt_num(v.reduction_ratio)
-                    ),
+                    reduction_threshold,
                 ),
             ));
         } else if v.reduction_kinds.contains(&k) && ratio >= v.reduction_ratio / 2.0 {
@@ -487,10 +664,7 @@ fn validity(
                     "validity.reduction",
                     Source::Request,
                     observed,
-                    format!(
-                        "unreasonable from {}× the charge",
-                        fmt_num(v.reduction_ratio)
-                    ),
+                    reduction_threshold,
                 ),
             });
         }
@@ -506,6 +680,7 @@ fn validity(
         (None, Some(c)) => {
             let mut ev = c.evidence.clone();
             ev.observed = Some("the text says the demand is outside the contract".into());
+            ev.threshold = Some("demands must stay within the contract".into());
             Some(ev)
         }
         _ => None,
@@ -518,20 +693,32 @@ fn validity(
             .map(|w| w.hours)
             .max()
             .unwrap_or(168);
-        let contacts = reference.map_or(0, |r| count_in_window(points, r, longest, &[]));
-        let repeated_text = obs.signals.iter().any(|s| s.category == v.excess_category);
-        let (weight, rule) = if contacts >= v.excess_repeated || repeated_text {
+        let contacts = (ctx.count_in_window(longest, &[]) as f64).max(stated.max());
+        let repeated_text = has_text(v.excess_category);
+        let repeated = contacts >= v.excess_repeated as f64 || repeated_text;
+        let rule = if repeated {
             ev.observed = Some(format!(
-                "{}; {contacts} contacts in {longest} h",
-                ev.observed.as_deref().unwrap_or_default()
+                "{}; {} contacts in {longest} h{}",
+                ev.observed.as_deref().unwrap_or_default(),
+                fmt_num(contacts),
+                if repeated_text {
+                    ", and an excessive demand in the text"
+                } else {
+                    ""
+                }
             ));
-            ev.threshold = Some(format!("repeated from {} contacts", v.excess_repeated));
-            (
-                v.excess_repeated_weight,
-                "validity.outside_contract_repeated",
-            )
+            ev.threshold = Some(format!(
+                "beyond the contract; excessive when repeated ({} contacts or more)",
+                v.excess_repeated
+            ));
+            "validity.outside_contract_repeated"
         } else {
-            (v.excess_weight, "validity.outside_contract")
+            "validity.outside_contract"
+        };
+        let weight = if repeated {
+            v.excess_repeated_weight
+        } else {
+            v.excess_weight
         };
         if ev.source == Source::Request {
             ev.rule = RuleId::new(rule);
@@ -544,5 +731,46 @@ fn validity(
             weight,
             evidence,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sentences_end_at_terminators_not_decimal_points() {
+        let t = "The repair took 1.5 hours. He shouted for an hour!";
+        let s = t.find("1.5").unwrap();
+        assert_eq!(sentence_bounds(t, (s, s + 3)), (0, t.find(". He").unwrap()));
+        let s = t.find("an hour").unwrap();
+        let (a, b) = sentence_bounds(t, (s, s + 7));
+        assert_eq!(&t[a..b], " He shouted for an hour");
+        let j = "修理に3時間かかった。客は2時間居座った。";
+        let s = j.find("2時間").unwrap();
+        let (a, b) = sentence_bounds(j, (s, s + "2時間".len()));
+        assert_eq!(&j[a..b], "客は2時間居座った");
+    }
+
+    #[test]
+    fn merged_points_keep_a_known_channel() {
+        let at: Timestamp = "2025-10-06T10:00:00Z".parse().unwrap();
+        let mut p = vec![
+            ContactPoint {
+                at,
+                channel: Some(Channel::Phone),
+            },
+            ContactPoint { at, channel: None },
+        ];
+        merge_points(&mut p);
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].channel, Some(Channel::Phone));
+    }
+
+    #[test]
+    fn windows_saturate_instead_of_overflowing() {
+        assert_eq!(window_start(Timestamp::MIN, 168), Timestamp::MIN);
+        assert!(window_start(Timestamp::MAX, 24) < Timestamp::MAX);
+        assert_eq!(window_start(Timestamp::MAX, i64::MAX), Timestamp::MIN);
     }
 }

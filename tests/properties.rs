@@ -1,0 +1,1072 @@
+//! Properties of the engine over generated records, each stated as a sentence in its test's name.
+//!
+//! Generators mix Japanese, English, emoji, combining marks, half-width kana, zero-width and
+//! control characters, separators, leetspeak and real abusive phrases (「殺すぞ」, "idiot",
+//! "k.i.l.l", 「ｼﾈ」 ...) so that hits, exceptions and negations actually happen.
+//!
+//! Case counts are modest so the file runs in well under a minute in debug; raise them with
+//! `PROPTEST_CASES=N` (every property scales from its own default). Failures are not persisted to
+//! files: a failure found here becomes a named regression test at the end of this file.
+
+use kasuhara::text::normalize;
+use kasuhara::{
+    Assessment, Channel, Contact, Engine, EngineBuilder, Evidence, Incident, Lang, Policy, Request,
+    RequestKind, Source, Speaker, Utterance,
+};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestCaseError};
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+// ---------------------------------------------------------------------------------------------
+// Configuration and shared engines
+// ---------------------------------------------------------------------------------------------
+
+/// `default` cases, or `PROPTEST_CASES` times `default / 64` (at least 1) when it is set, so one
+/// environment variable scales every property in proportion.
+fn config(default: u32) -> Config {
+    let cases = match std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse::<u32>().ok())
+    {
+        Some(n) => (n.saturating_mul(default) / 64).max(1),
+        None => default,
+    };
+    Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    }
+}
+
+/// The default engine, with near misses, so every hit that was seen is visible in the output.
+fn engine() -> &'static Engine {
+    static E: OnceLock<Engine> = OnceLock::new();
+    E.get_or_init(|| {
+        EngineBuilder::new(Policy::default())
+            .near_misses(true)
+            .build()
+            .expect("the default policy compiles")
+    })
+}
+
+/// The rule files of the default policy as they are on disk now (not as embedded at build time):
+/// `rules/*.toml` and `rules/lexicon/*.toml`, without the cases.
+fn disk_sources() -> &'static [(String, String)] {
+    static S: OnceLock<Vec<(String, String)>> = OnceLock::new();
+    S.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+        let mut out = Vec::new();
+        for dir in [root.clone(), root.join("lexicon")] {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+                .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
+                .map(|e| e.expect("directory entry").path())
+                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+                .collect();
+            files.sort();
+            for f in files {
+                let name = f
+                    .strip_prefix(env!("CARGO_MANIFEST_DIR"))
+                    .unwrap_or(&f)
+                    .display()
+                    .to_string();
+                let text = std::fs::read_to_string(&f)
+                    .unwrap_or_else(|e| panic!("cannot read {}: {e}", f.display()));
+                out.push((name, text));
+            }
+        }
+        assert!(
+            out.len() >= 5,
+            "expected the default rule files, found {out:?}"
+        );
+        out
+    })
+}
+
+fn load(sources: &[(String, String)]) -> Policy {
+    let refs: Vec<(&str, &str)> = sources
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect();
+    Policy::from_sources(&refs).unwrap_or_else(|e| panic!("policy does not load: {e}"))
+}
+
+/// The policy loaded from the files on disk, with near misses on.
+fn disk_engine() -> &'static Engine {
+    static E: OnceLock<Engine> = OnceLock::new();
+    E.get_or_init(|| {
+        EngineBuilder::new(load(disk_sources()))
+            .near_misses(true)
+            .build()
+            .expect("the on-disk default policy compiles")
+    })
+}
+
+/// A lexicon entry as written on disk.
+#[derive(Debug, Clone)]
+struct DiskEntry {
+    id: String,
+    category: String,
+    phrases: Vec<String>,
+    has_regex: bool,
+    katakana_only: bool,
+}
+
+fn disk_entries() -> &'static [DiskEntry] {
+    static E: OnceLock<Vec<DiskEntry>> = OnceLock::new();
+    E.get_or_init(|| {
+        let mut out = Vec::new();
+        for (name, text) in disk_sources() {
+            let table: toml::Table =
+                toml::from_str(text).unwrap_or_else(|e| panic!("{name} is not TOML: {e}"));
+            let Some(entries) = table.get("entry").and_then(|v| v.as_array()) else {
+                continue;
+            };
+            for e in entries {
+                let s = |k: &str| e.get(k).and_then(|v| v.as_str()).map(str::to_string);
+                out.push(DiskEntry {
+                    id: s("id").expect("entry id"),
+                    category: s("category").expect("entry category"),
+                    phrases: e
+                        .get("phrases")
+                        .and_then(|v| v.as_array())
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(|p| p.as_str().map(str::to_string))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                    has_regex: e.get("regex").is_some(),
+                    katakana_only: s("script").as_deref() == Some("katakana"),
+                });
+            }
+        }
+        assert!(
+            out.len() > 20,
+            "expected the default lexicon, found {}",
+            out.len()
+        );
+        out
+    })
+}
+
+/// Every (entry, phrase) pair of the on-disk lexicon.
+fn disk_phrases() -> &'static [(usize, String)] {
+    static P: OnceLock<Vec<(usize, String)>> = OnceLock::new();
+    P.get_or_init(|| {
+        disk_entries()
+            .iter()
+            .enumerate()
+            .flat_map(|(i, e)| e.phrases.iter().map(move |p| (i, p.clone())))
+            .collect()
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Generators
+// ---------------------------------------------------------------------------------------------
+
+/// Pieces of text: abusive phrases plain and obfuscated, harmless look-alikes, ordinary words in
+/// both languages, numbers, emoji, combining marks, invisible and control characters.
+const FRAGMENTS: &[&str] = &[
+    // Japanese abuse, plain and evasive
+    "殺すぞ",
+    "ころすぞ",
+    "ぶっ殺す",
+    "死ね",
+    "死 ね",
+    "ｼﾈ",
+    "シネ",
+    "しね",
+    "4ね",
+    "バカ",
+    "ﾊﾞｶ",
+    "バーーカ",
+    "馬鹿野郎",
+    "アホ",
+    "カス",
+    "ふざけるな",
+    "土下座しろ",
+    "金返せ",
+    "誠意を見せろ",
+    "SNSに晒すぞ",
+    "ネットに書き込むぞ",
+    "社長を出せ",
+    "お前クビにしろ",
+    "ただじゃ済まない",
+    "覚えてろ",
+    "つもりはない",
+    "殺すつもりはない",
+    // Japanese harmless and look-alikes
+    "バカンス",
+    "ばかり",
+    "必死",
+    "カスタマー",
+    "動かす",
+    "お世話になっております",
+    "修理の件で",
+    "予約",
+    "水漏れ",
+    "ガス漏れ",
+    "三時間",
+    "二十回",
+    "毎日電話",
+    "夜中に",
+    "ありがとうございます",
+    "ｶﾞｽ",
+    // English abuse, plain and evasive
+    "idiot",
+    "1d10t",
+    "іdіоt",
+    "IDIOT",
+    "stupid",
+    "s t u p i d",
+    "stuuupid",
+    "k.i.l.l",
+    "I'll kill you",
+    "i will kill you",
+    "f u c k",
+    "fuck you",
+    "Ｆｕｃｋ",
+    "sh1t",
+    "$hit",
+    "b!tch",
+    "moron",
+    "you're dead",
+    "refund me now",
+    "I want compensation",
+    "apologize in writing",
+    "get on your knees",
+    "I'll post this on Twitter",
+    "slammed the counter",
+    "shouted",
+    // English harmless and negation
+    "kill the power",
+    "kill time",
+    "I'm not going to",
+    "not",
+    "never",
+    "hello",
+    "the repair",
+    "please",
+    "thank you",
+    "called 12 times",
+    "for 3 hours",
+    "water leak",
+    "assessment",
+    "class",
+    // numbers and symbols
+    "25",
+    "$100",
+    "covid19",
+    "!",
+    "！",
+    "?",
+    "。",
+    "、",
+    "「",
+    "」",
+    // single letters and separators (join across fragments)
+    "k",
+    "i",
+    "l",
+    "a",
+    "-",
+    ".",
+    "*",
+    "_",
+    "/",
+    "・",
+    "･",
+    "ー",
+    "〜",
+    "っ",
+    "ｯ",
+    // emoji and combining marks
+    "😀",
+    "👍🏽",
+    "👨‍👩‍👧",
+    "🇯🇵",
+    "é",
+    "e\u{301}",
+    "\u{301}",
+    "\u{3099}",
+    "ﾞ",
+    "ﾟ",
+    "Z\u{337}a\u{337}l\u{337}g\u{337}o\u{337}",
+    // invisible, control and odd whitespace
+    "\u{200B}",
+    "\u{200D}",
+    "\u{FEFF}",
+    "\u{202E}",
+    "\u{00AD}",
+    "\u{0}",
+    "\u{7F}",
+    "\u{1B}[31m",
+    "\u{3000}",
+    "\u{A0}",
+    "\u{2028}",
+    "\r\n",
+    "\t",
+    // other scripts
+    "한국어",
+    "Ελληνικά",
+    "кириллица",
+    "ﷺ",
+    "ｱｲｳｴｵ",
+    "𠮷野家",
+];
+
+const SEPARATORS: &[&str] = &[
+    "", "", "", " ", "  ", "。", "\n", ".", "、", "!", "\u{200B}",
+];
+
+fn fragment() -> impl Strategy<Value = String> {
+    prop_oneof![
+        12 => prop::sample::select(FRAGMENTS).prop_map(str::to_string),
+        1 => "\\PC{0,6}",
+        1 => ".{0,4}",
+    ]
+}
+
+/// Text of a few fragments with separators between them.
+fn mixed_text() -> impl Strategy<Value = String> {
+    prop::collection::vec((fragment(), prop::sample::select(SEPARATORS)), 0..14).prop_map(|v| {
+        v.into_iter()
+            .map(|(f, s)| format!("{f}{s}"))
+            .collect::<String>()
+    })
+}
+
+fn channel() -> impl Strategy<Value = Channel> {
+    prop::sample::select(Channel::ALL.to_vec())
+}
+
+fn timestamp() -> impl Strategy<Value = jiff::Timestamp> {
+    let realistic = 1_735_657_200i64..1_798_729_200; // 2025-01-01 .. 2027-01-01, Tokyo
+    let extreme = jiff::Timestamp::MIN.as_second()..=jiff::Timestamp::MAX.as_second();
+    prop_oneof![
+        8 => realistic,
+        1 => extreme,
+        1 => prop::sample::select(vec![
+            jiff::Timestamp::MIN.as_second(),
+            jiff::Timestamp::MAX.as_second(),
+            0,
+            253_402_207_199, // 9999-12-31T23:59:59Z
+        ]),
+    ]
+    .prop_map(|s| jiff::Timestamp::from_second(s).expect("within jiff's range"))
+}
+
+fn amount() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        6 => 0.0..200_000.0f64,
+        1 => Just(0.0),
+        1 => prop::sample::select(vec![1e30, f64::MAX, f64::MIN_POSITIVE, 1e-300]),
+        // Values the JSON reader refuses but a Rust caller can still put in the struct.
+        1 => prop::sample::select(vec![-1.0, f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -0.0]),
+    ]
+}
+
+fn request() -> impl Strategy<Value = Request> {
+    (
+        prop::option::of(prop::sample::select(RequestKind::ALL.to_vec())),
+        prop::option::of(any::<bool>()),
+        prop::option::of(any::<bool>()),
+        prop::option::of(amount()),
+        prop::option::of(amount()),
+        prop::option::of(any::<bool>()),
+    )
+        .prop_map(
+            |(kind, related, defect, requested, charged, within)| Request {
+                kind,
+                related_to_service: related,
+                defect_found: defect,
+                amount_requested: requested,
+                amount_charged: charged,
+                within_contract: within,
+            },
+        )
+}
+
+fn contact() -> impl Strategy<Value = Contact> {
+    (
+        timestamp(),
+        prop::option::of(channel()),
+        prop::option::of(prop_oneof![0u32..200, any::<u32>()]),
+    )
+        .prop_map(|(at, channel, duration_minutes)| Contact {
+            at,
+            channel,
+            duration_minutes,
+        })
+}
+
+fn utterance() -> impl Strategy<Value = Utterance> {
+    (
+        prop::sample::select(vec![Speaker::Customer, Speaker::Staff, Speaker::Other]),
+        mixed_text(),
+    )
+        .prop_map(|(speaker, text)| Utterance { speaker, text })
+}
+
+/// A record with any combination of facts, built directly (so it may hold values the JSON reader
+/// would refuse, such as a NaN amount).
+fn record() -> impl Strategy<Value = Incident> {
+    (
+        (
+            "[A-Za-z0-9-]{1,8}",
+            prop::option::of(prop::sample::select(vec!["C-1", "C-2", "C-3"])),
+            prop::option::of(channel()),
+            prop::option::of(timestamp()),
+            prop::option::of(prop_oneof![0u32..200, any::<u32>()]),
+            prop::option::of(mixed_text()),
+        ),
+        (
+            prop::collection::vec(utterance(), 0..3),
+            prop::option::of(prop::sample::select(vec!["ja", "en", "", "xx"])),
+            prop::option::of(any::<bool>()),
+            prop::option::of("E-[0-9]{1,3}"),
+            prop::option::of(request()),
+            prop::collection::vec(contact(), 0..8),
+        ),
+    )
+        .prop_map(
+            |(
+                (id, customer, channel, occurred_at, duration_minutes, text),
+                (utterances, language, emergency, target_employee, request, contacts),
+            )| Incident {
+                id,
+                customer: customer.map(str::to_string),
+                channel,
+                occurred_at,
+                duration_minutes,
+                text,
+                utterances,
+                language: language.map(str::to_string),
+                emergency,
+                target_employee,
+                request,
+                contacts,
+            },
+        )
+}
+
+/// A record whose facts the JSON reader accepts (finite, non-negative amounts), for comparing
+/// against its JSON round trip.
+fn json_record() -> impl Strategy<Value = Incident> {
+    record().prop_map(|mut r| {
+        if let Some(req) = &mut r.request {
+            for a in [&mut req.amount_requested, &mut req.amount_charged] {
+                if a.is_some_and(|x| !x.is_finite() || x < 0.0) {
+                    *a = Some(1.0);
+                }
+            }
+        }
+        r
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------
+
+fn json(a: &Assessment) -> String {
+    serde_json::to_string(a).expect("an assessment serializes")
+}
+
+fn results_json(rs: &[Result<Assessment, kasuhara::IncidentError>]) -> Vec<String> {
+    rs.iter()
+        .map(|r| match r {
+            Ok(a) => json(a),
+            Err(e) => format!("error: {e}"),
+        })
+        .collect()
+}
+
+/// Every piece of evidence of an assessment: findings' and near misses'.
+fn all_evidence(a: &Assessment) -> impl Iterator<Item = (&str, &Evidence)> {
+    a.findings
+        .iter()
+        .flat_map(|f| f.evidence.iter().map(move |e| (f.category.as_str(), e)))
+        .chain(
+            a.near_misses
+                .iter()
+                .map(|m| (m.category.as_str(), &m.evidence)),
+        )
+}
+
+/// The text a piece of evidence's span points into.
+fn source_text<'a>(inc: &'a Incident, e: &Evidence) -> Option<&'a str> {
+    match e.source {
+        Source::Text => inc.text.as_deref(),
+        Source::Utterance => inc.utterances.get(e.utterance?).map(|u| u.text.as_str()),
+        _ => None,
+    }
+}
+
+/// A small deterministic shuffle (xorshift64*), so a proptest-drawn seed fixes the permutation.
+fn shuffle<T>(v: &mut [T], seed: u64) {
+    let mut x = seed | 1;
+    for i in (1..v.len()).rev() {
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        let r = x.wrapping_mul(0x2545_F491_4F6C_DD1D);
+        v.swap(i, (r % (i as u64 + 1)) as usize);
+    }
+}
+
+/// The rule files with the tables of each array of tables (`[[entry]]`, `[[cue]]`,
+/// `[[exception]]`, `[[category]]`, `[[response]]`) in a seeded random order.
+fn permuted_sources(seed: u64) -> Vec<(String, String)> {
+    disk_sources()
+        .iter()
+        .enumerate()
+        .map(|(i, (name, text))| {
+            let mut table: toml::Table = toml::from_str(text).expect("rule file is TOML");
+            for (k, key) in ["entry", "cue", "exception", "category", "response"]
+                .iter()
+                .enumerate()
+            {
+                if let Some(toml::Value::Array(a)) = table.get_mut(*key) {
+                    shuffle(
+                        a,
+                        seed ^ ((i as u64) << 32) ^ (k as u64 + 1).wrapping_mul(0x9E37),
+                    );
+                }
+            }
+            let out = toml::to_string(&table).expect("rule file serializes");
+            (name.clone(), out)
+        })
+        .collect()
+}
+
+fn conduct(a: &Assessment) -> f64 {
+    a.prongs.conduct
+}
+
+// ---------------------------------------------------------------------------------------------
+// Properties
+// ---------------------------------------------------------------------------------------------
+
+proptest! {
+    #![proptest_config(config(96))]
+
+    /// Any record, however odd its facts (NaN amounts, the year 9999, u32::MAX minutes), gets an
+    /// assessment or an error naming a field, alone or in a stream, in English and Japanese.
+    #[test]
+    fn classify_never_panics_on_any_record(records in prop::collection::vec(record(), 1..4)) {
+        let ja = EngineBuilder::new(Policy::default())
+            .lang(Lang::Ja)
+            .near_misses(true)
+            .build()
+            .unwrap();
+        for e in [engine(), &ja] {
+            let mut stream = e.stream();
+            for r in &records {
+                for result in [e.classify(r), stream.classify(r)] {
+                    match result {
+                        Ok(a) => {
+                            prop_assert_eq!(&a.id, &r.id);
+                            for x in [a.score, a.prongs.conduct, a.prongs.validity] {
+                                prop_assert!((0.0..=1.0).contains(&x), "score {} out of [0, 1]", x);
+                            }
+                            for f in &a.findings {
+                                prop_assert!((0.0..=1.0).contains(&f.score));
+                                prop_assert!(!f.explanation.is_empty());
+                            }
+                        }
+                        Err(err) => prop_assert!(!err.field().is_empty()),
+                    }
+                }
+            }
+        }
+    }
+
+    /// Every span of every finding and near miss lies on char boundaries of the text it cites,
+    /// is non-empty, and its excerpt is exactly that slice; the char and UTF-16 spans agree.
+    #[test]
+    fn every_span_lies_on_char_boundaries_and_its_excerpt_equals_the_text(r in record()) {
+        let Ok(a) = engine().classify(&r) else { return Ok(()) };
+        for (_, e) in all_evidence(&a) {
+            let Some((s, end)) = e.span else {
+                prop_assert!(e.excerpt.is_none(), "excerpt without span: {:?}", e);
+                continue;
+            };
+            let text = source_text(&r, e);
+            prop_assert!(text.is_some(), "span on a source without text: {:?}", e);
+            let text = text.unwrap();
+            prop_assert!(s < end && end <= text.len(), "span {:?} in {} bytes", (s, end), text.len());
+            prop_assert!(text.is_char_boundary(s) && text.is_char_boundary(end));
+            prop_assert_eq!(e.excerpt.as_deref(), Some(&text[s..end]));
+            let chars = e.char_span(&r).unwrap();
+            prop_assert_eq!(chars.1 - chars.0, text[s..end].chars().count());
+            let u16s = e.utf16_span(&r).unwrap();
+            prop_assert_eq!(u16s.1 - u16s.0, text[s..end].encode_utf16().count());
+            prop_assert_eq!(u16s.0, text[..s].encode_utf16().count());
+        }
+    }
+
+    /// Normalizing normalized text changes nothing.
+    #[test]
+    fn normalization_is_idempotent(text in prop_oneof![mixed_text(), any::<String>()]) {
+        let once = normalize(&text);
+        let twice = normalize(once.as_str());
+        prop_assert_eq!(twice.as_str(), once.as_str(), "input {:?}", text);
+    }
+
+    /// Every char range of the normalized text maps back to a range of the original on char
+    /// boundaries, and ranges that start later map to ranges that do not start earlier.
+    #[test]
+    fn normalized_ranges_map_to_ordered_char_ranges_of_the_original(
+        text in prop_oneof![mixed_text(), any::<String>()]
+    ) {
+        let n = normalize(&text);
+        let bounds: Vec<usize> = n.as_str().char_indices().map(|(i, _)| i)
+            .chain([n.as_str().len()]).collect();
+        let mut last_start = 0;
+        for (k, &i) in bounds.iter().enumerate().take(bounds.len().saturating_sub(1)) {
+            let (s, _) = n.original_span(i, bounds[k + 1]);
+            prop_assert!(s >= last_start, "start went back at {} in {:?}", i, text);
+            last_start = s;
+            for &j in &bounds[k + 1..] {
+                let (s, e) = n.original_span(i, j);
+                prop_assert!(s <= e && e <= text.len(), "({}, {}) -> ({}, {}) in {:?}", i, j, s, e, text);
+                prop_assert!(text.is_char_boundary(s) && text.is_char_boundary(e));
+                prop_assert!(n.edits_in(i, j) <= n.edits_in(0, n.as_str().len()));
+            }
+        }
+    }
+
+    /// A record serialized to JSON and read back gets the same assessment.
+    #[test]
+    fn a_record_read_back_from_its_json_gets_the_same_assessment(r in json_record()) {
+        let text = serde_json::to_string(&r).unwrap();
+        let back = Incident::from_json(&text);
+        prop_assert!(back.is_ok(), "{:?} for {}", back.err(), text);
+        let back = back.unwrap();
+        match (engine().classify(&r), engine().classify(&back)) {
+            (Ok(a), Ok(b)) => prop_assert_eq!(json(&a), json(&b)),
+            (Err(a), Err(b)) => prop_assert_eq!(a, b),
+            (a, b) => prop_assert!(false, "{:?} vs {:?}", a, b),
+        }
+    }
+
+    /// Appending an abusive phrase on its own line never lowers the record's conduct score.
+    #[test]
+    fn adding_an_abusive_phrase_never_lowers_a_records_conduct_score(
+        r in record(),
+        phrase in prop::sample::select(vec![
+            "殺すぞ", "死ね", "バカ野郎", "土下座しろ", "金返せ", "ｼﾈ", "k.i.l.l you",
+            "you idiot", "fuck you", "I'll kill you", "SNSに晒すぞ", "stupid",
+        ]),
+    ) {
+        let Ok(before) = engine().classify(&r) else { return Ok(()) };
+        let mut more = r.clone();
+        more.text = Some(format!("{}\n{phrase}", r.text.as_deref().unwrap_or("")));
+        let after = engine().classify(&more).unwrap();
+        prop_assert!(
+            conduct(&after) >= conduct(&before),
+            "conduct {} -> {} after adding {:?} to {:?}\nbefore: {:#?}\nafter: {:#?}",
+            conduct(&before), conduct(&after), phrase, r.text, before.findings, after.findings
+        );
+    }
+}
+
+proptest! {
+    #![proptest_config(config(12))]
+
+    /// Records classified one by one, in a batch on every core, on other threads, and by a second
+    /// engine built from the same policy give the same JSON, byte for byte.
+    #[test]
+    fn results_are_identical_across_runs_and_threads(
+        records in prop::collection::vec(record(), 1..16)
+    ) {
+        let e = engine();
+        let sequential: Vec<_> = {
+            let mut s = e.stream();
+            records.iter().map(|r| s.classify(r)).collect()
+        };
+        let expected = results_json(&sequential);
+        prop_assert_eq!(&results_json(&e.classify_batch(&records)), &expected);
+        let again = EngineBuilder::new(Policy::default()).near_misses(true).build().unwrap();
+        let threads: Vec<Vec<String>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = [e, &again, e]
+                .into_iter()
+                .map(|eng| {
+                    let records = &records;
+                    scope.spawn(move || {
+                        let mut s = eng.stream();
+                        let rs: Vec<_> = records.iter().map(|r| s.classify(r)).collect();
+                        results_json(&rs)
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        for t in &threads {
+            prop_assert_eq!(t, &expected);
+        }
+    }
+
+    /// Loading the default rule files with the tables of each `[[entry]]`, `[[cue]]`,
+    /// `[[exception]]`, `[[category]]` and `[[response]]` array shuffled gives the same JSON for
+    /// every record, near misses included.
+    #[test]
+    fn order_of_rules_in_a_file_does_not_change_results(
+        seed in any::<u64>(),
+        records in prop::collection::vec(record(), 4..10),
+    ) {
+        let shuffled = EngineBuilder::new(load(&permuted_sources(seed)))
+            .near_misses(true)
+            .build()
+            .unwrap();
+        let base = disk_engine();
+        for r in &records {
+            let (a, b) = (base.classify(r), shuffled.classify(r));
+            match (a, b) {
+                (Ok(a), Ok(b)) => prop_assert_eq!(json(&a), json(&b), "record {:?}", r),
+                (a, b) => prop_assert_eq!(a.err(), b.err()),
+            }
+        }
+    }
+
+    /// Adding a lexicon entry of full weight (1.0) through `extends = "default"` keeps every
+    /// category the default policy found. (For any weight this does not hold: see
+    /// `adding_a_lexicon_entry_never_removes_an_existing_finding`, ignored as a known bug.)
+    #[test]
+    fn adding_a_lexicon_entry_at_full_weight_never_removes_an_existing_finding(
+        category in added_category(),
+        phrases in added_phrases(),
+        records in prop::collection::vec(record(), 1..6),
+    ) {
+        check_added_entry(category, 1.0, phrases, &records)?;
+    }
+
+    /// Adding a lexicon entry (any category, weight or phrase) through `extends = "default"` keeps
+    /// every category the default policy found.
+    #[test]
+    #[ignore = "BUG: score::prune lets a longer or same-span hit of lower weight replace a stronger one (src/score.rs prune)"]
+    fn adding_a_lexicon_entry_never_removes_an_existing_finding(
+        category in added_category(),
+        weight in prop_oneof![0.01f64..0.3, 0.01f64..=1.0],
+        phrases in added_phrases(),
+        records in prop::collection::vec(record(), 1..6),
+    ) {
+        check_added_entry(category, weight, phrases, &records)?;
+    }
+}
+
+fn added_category() -> impl Strategy<Value = &'static str> {
+    prop_oneof![
+        // The categories of most abusive fragments, so the new entry overlaps existing hits.
+        3 => prop::sample::select(vec!["threat", "insult"]),
+        1 => prop::sample::select(vec![
+            "intimidation",
+            "money_demand",
+            "apology_demand",
+            "sexual",
+            "kneel_demand",
+            "employee_attack",
+            "online_defamation",
+            "discrimination",
+        ]),
+    ]
+}
+
+/// Phrases for an added entry: fragments (often abusive), fragments extended by a word (so they
+/// contain an existing phrase), and random words.
+fn added_phrases() -> impl Strategy<Value = Vec<String>> {
+    prop::collection::vec(
+        prop_oneof![
+            2 => prop::sample::select(FRAGMENTS).prop_map(str::to_string),
+            2 => (
+                prop::sample::select(FRAGMENTS),
+                prop::sample::select(vec![" now", "お前", " you", "ugly ", "!!"]),
+                any::<bool>(),
+            )
+                .prop_map(|(f, w, before)| if before { format!("{w}{f}") } else { format!("{f}{w}") }),
+            1 => "[a-zぁ-ん]{2,6}",
+        ],
+        1..4,
+    )
+}
+
+/// Adds an entry of `category` and `weight` with `phrases` to the default policy, puts the phrases
+/// in each record's text, and checks that every category found before is still found.
+fn check_added_entry(
+    category: &str,
+    weight: f64,
+    phrases: Vec<String>,
+    records: &[Incident],
+) -> Result<(), TestCaseError> {
+    let phrases: Vec<String> = phrases
+        .into_iter()
+        .filter(|p| {
+            let body = p.strip_suffix('*').unwrap_or(p);
+            !normalize(body).as_str().trim().is_empty() && p.chars().count() <= 200
+        })
+        .collect();
+    prop_assume!(!phrases.is_empty());
+    let src = format!(
+        "[policy]\nname = \"plus\"\nversion = \"1\"\nextends = \"default\"\n\n\
+         [[entry]]\nid = \"zz.added\"\ncategory = \"{category}\"\nweight = {weight:?}\n\
+         phrases = {}\n",
+        toml::Value::Array(phrases.iter().cloned().map(toml::Value::String).collect())
+    );
+    let plus = Policy::from_sources(&[("plus.toml", &src)]);
+    prop_assert!(
+        plus.is_ok(),
+        "extension does not load: {}\n{}",
+        plus.unwrap_err(),
+        src
+    );
+    let plus = EngineBuilder::new(plus.unwrap())
+        .near_misses(true)
+        .build()
+        .unwrap();
+    for r in records {
+        let mut r = r.clone();
+        // Put the new phrases in the text so the entry fires.
+        r.text = Some(format!(
+            "{} {}",
+            r.text.as_deref().unwrap_or(""),
+            phrases.join(" ")
+        ));
+        let Ok(before) = engine().classify(&r) else {
+            continue;
+        };
+        let after = plus.classify(&r).unwrap();
+        for f in &before.findings {
+            prop_assert!(
+                after.has(f.category.as_str()),
+                "finding {} lost after adding {}\ntext: {:?}\nbefore: {:#?}\nafter: {:#?}",
+                f.category,
+                src,
+                r.text,
+                before.findings,
+                after.findings
+            );
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(config(48))]
+
+    /// Differential check against a naive scan, direction "sound": every piece of evidence cited
+    /// for a phrase-only lexicon entry (no regex) is an occurrence of one of that entry's phrases:
+    /// for some phrase `p` (trailing `*` removed) and some byte `i` of `n = normalize(text)`,
+    /// `n[i..]` starts with `normalize(p).trim()` and `n.original_span(i, i + len)` equals the
+    /// evidence's span. (Exceptions, negation and boundaries only remove hits, so they cannot break
+    /// this direction.)
+    #[test]
+    fn every_literal_hit_is_an_occurrence_of_one_of_its_phrases_in_the_normalized_text(
+        r in record()
+    ) {
+        let Ok(a) = disk_engine().classify(&r) else { return Ok(()) };
+        let by_id: HashMap<&str, &DiskEntry> =
+            disk_entries().iter().map(|e| (e.id.as_str(), e)).collect();
+        for (_, e) in all_evidence(&a) {
+            let Some(entry) = by_id.get(e.rule.as_str()) else { continue };
+            if entry.has_regex { continue }
+            let (Some(span), Some(text)) = (e.span, source_text(&r, e)) else { continue };
+            let n = normalize(text);
+            let found = entry.phrases.iter().any(|p| {
+                let body = p.strip_suffix('*').unwrap_or(p);
+                let np = normalize(body).as_str().trim().to_string();
+                !np.is_empty() && n.as_str().char_indices().any(|(i, _)| {
+                    n.as_str()[i..].starts_with(&np) && n.original_span(i, i + np.len()) == span
+                })
+            });
+            prop_assert!(found, "rule {} cites {:?} = {:?}, which no naive scan of its phrases finds in {:?}",
+                entry.id, span, e.excerpt, n.as_str());
+        }
+    }
+
+    /// Differential check, direction "complete": a phrase of a lexicon entry written plainly on its
+    /// own line, among lines of harmless words, is always reported, as a finding or a near miss of
+    /// the entry's category (with the reason it did not count: an exception, a negation, below
+    /// threshold), by evidence whose span covers the phrase. (A longer overlapping hit of the same
+    /// category may stand in for it, so the evidence covers rather than equals the phrase.)
+    /// Katakana-only entries are tried with katakana phrases only.
+    #[test]
+    fn every_plainly_written_phrase_is_reported_as_a_finding_or_a_near_miss(
+        pick in any::<prop::sample::Index>(),
+        before in prop::collection::vec(prop::sample::select(HARMLESS), 0..3),
+        after in prop::collection::vec(prop::sample::select(HARMLESS), 0..3),
+    ) {
+        let (ei, phrase) = pick.get(disk_phrases());
+        let entry = &disk_entries()[*ei];
+        let body = phrase.strip_suffix('*').unwrap_or(phrase);
+        let katakana = body.chars().all(|c| ('\u{30A1}'..='\u{30FC}').contains(&c));
+        prop_assume!(!entry.katakana_only || katakana);
+        let mut text = String::new();
+        for w in &before { text.push_str(w); text.push('\n'); }
+        let start = text.len();
+        text.push_str(body);
+        let end = text.len();
+        for w in &after { text.push('\n'); text.push_str(w); }
+        let a = disk_engine().classify(&Incident::from_text("p", text.clone())).unwrap();
+        let covered = all_evidence(&a).any(|(cat, e)| {
+            cat == entry.category && e.source == Source::Text
+                && e.span.is_some_and(|(s, t)| s <= start && end <= t)
+        });
+        prop_assert!(covered, "{} ({}) phrase {:?} is not reported in {:?}: {:#?}",
+            entry.id, entry.category, phrase, text,
+            all_evidence(&a).map(|(c, e)| (c, e.rule.as_str(), e.excerpt.clone())).collect::<Vec<_>>());
+    }
+}
+
+/// Lines that hold no lexicon phrase, to surround a phrase under test.
+const HARMLESS: &[&str] = &[
+    "お世話になっております。",
+    "修理の件でご連絡しました",
+    "予約を変更したいです",
+    "hello, about the repair",
+    "please call me back",
+    "thank you for your help",
+    "the room was clean",
+    "ありがとうございます",
+];
+
+/// Every lexicon phrase of the default policy, written plainly alone, is reported (the exhaustive
+/// form of the "complete" direction, over every phrase rather than a sample).
+#[test]
+fn every_lexicon_phrase_alone_is_reported() {
+    let mut missing = BTreeSet::new();
+    for (ei, phrase) in disk_phrases() {
+        let entry = &disk_entries()[*ei];
+        let body = phrase.strip_suffix('*').unwrap_or(phrase);
+        let katakana = body.chars().all(|c| ('\u{30A1}'..='\u{30FC}').contains(&c));
+        if entry.katakana_only && !katakana {
+            continue;
+        }
+        let a = disk_engine()
+            .classify(&Incident::from_text("p", body))
+            .unwrap();
+        let covered = all_evidence(&a).any(|(cat, e)| {
+            cat == entry.category && e.span.is_some_and(|(s, t)| s == 0 && t == body.len())
+                || cat == entry.category && e.span.is_some_and(|(s, t)| s == 0 && t >= body.len())
+        });
+        if !covered {
+            missing.insert(format!("{} {:?}", entry.id, phrase));
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "{} phrases are not reported when written alone:\n{}",
+        missing.len(),
+        missing.into_iter().collect::<Vec<_>>().join("\n")
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Regression tests for bugs found by the properties above
+// ---------------------------------------------------------------------------------------------
+
+fn category_score(a: &Assessment, category: &str) -> f64 {
+    a.findings
+        .iter()
+        .find(|f| f.category.as_str() == category)
+        .map_or(0.0, |f| f.score)
+}
+
+/// Found by `adding_an_abusive_phrase_...` reasoning and the lexicon scan below: 「ugly bitch」
+/// (insult.directed.en, 0.6) contains "bitch" (insult.strong.en, 0.85); `prune` drops the
+/// contained hit as shadowed, so adding the word "ugly" lowers the insult score from 0.85 to 0.6.
+#[test]
+#[ignore = "BUG: src/score.rs prune() drops a contained hit of higher weight (\"ugly bitch\" 0.6 hides \"bitch\" 0.85)"]
+fn a_longer_weaker_hit_does_not_lower_the_score_of_a_stronger_hit_it_contains() {
+    let e = engine();
+    let plain = e.classify(&Incident::from_text("a", "you bitch")).unwrap();
+    let longer = e
+        .classify(&Incident::from_text("a", "you ugly bitch"))
+        .unwrap();
+    assert!(
+        category_score(&longer, "insult") >= category_score(&plain, "insult"),
+        "insult {} for \"you ugly bitch\" < {} for \"you bitch\"",
+        category_score(&longer, "insult"),
+        category_score(&plain, "insult")
+    );
+}
+
+/// Minimal case of `adding_a_lexicon_entry_never_removes_an_existing_finding`: a weak entry whose
+/// phrase contains 「殺すぞ」 makes the threat finding disappear (score 0.95 → none).
+#[test]
+#[ignore = "BUG: src/score.rs prune() lets a longer weak hit shadow a strong one; adding an entry removes a threat finding"]
+fn an_added_weak_entry_containing_a_threat_does_not_remove_the_threat() {
+    let src = "[policy]\nname = \"plus\"\nversion = \"1\"\nextends = \"default\"\n\
+               [[entry]]\nid = \"zz.added\"\ncategory = \"threat\"\nweight = 0.05\n\
+               phrases = [\"殺すぞお前\"]\n";
+    let plus = EngineBuilder::new(Policy::from_sources(&[("plus.toml", src)]).unwrap())
+        .build()
+        .unwrap();
+    let inc = Incident::from_text("a", "殺すぞお前");
+    assert!(engine().classify(&inc).unwrap().has("threat"));
+    let a = plus.classify(&inc).unwrap();
+    assert!(a.has("threat"), "threat lost: {:#?}", a.findings);
+}
+
+/// Minimal case of the same property for hits with the same span: of two rules matching exactly
+/// the same text, `prune` keeps the one whose rule id sorts first, not the stronger one, so a weak
+/// entry named `aa.*` with the phrase "idiot" removes the insult finding.
+#[test]
+#[ignore = "BUG: src/score.rs prune() keeps the same-span hit whose rule id sorts first, not the strongest"]
+fn an_added_weak_entry_with_the_same_phrase_does_not_displace_the_stronger_rule() {
+    let src = "[policy]\nname = \"plus\"\nversion = \"1\"\nextends = \"default\"\n\
+               [[entry]]\nid = \"aa.added\"\ncategory = \"insult\"\nweight = 0.05\n\
+               phrases = [\"idiot\"]\n";
+    let plus = EngineBuilder::new(Policy::from_sources(&[("plus.toml", src)]).unwrap())
+        .build()
+        .unwrap();
+    let inc = Incident::from_text("a", "you idiot");
+    let before = engine().classify(&inc).unwrap();
+    let after = plus.classify(&inc).unwrap();
+    assert!(before.has("insult"));
+    assert!(
+        category_score(&after, "insult") >= category_score(&before, "insult"),
+        "insult {} after adding a weaker duplicate, {} before",
+        category_score(&after, "insult"),
+        category_score(&before, "insult")
+    );
+}
+
+/// Exhaustive over the default lexicon: a phrase written alone never gives its category a lower
+/// score than any shorter phrase of the same category that it contains, written alone.
+#[test]
+#[ignore = "BUG: src/score.rs prune() drops contained stronger hits; fails on \"ugly bitch\" vs \"bitch\""]
+fn a_phrase_that_contains_another_never_scores_its_category_lower() {
+    let e = disk_engine();
+    let mut bad = Vec::new();
+    let phrases = disk_phrases();
+    for (ei, p) in phrases {
+        let entry = &disk_entries()[*ei];
+        let p = p.strip_suffix('*').unwrap_or(p);
+        let np = normalize(p).as_str().trim().to_string();
+        for (ej, q) in phrases {
+            let other = &disk_entries()[*ej];
+            let q = q.strip_suffix('*').unwrap_or(q);
+            let nq = normalize(q).as_str().trim().to_string();
+            if other.category != entry.category || nq.is_empty() || nq == np || !np.contains(&nq) {
+                continue;
+            }
+            let long = e.classify(&Incident::from_text("a", p)).unwrap();
+            let short = e.classify(&Incident::from_text("a", q)).unwrap();
+            let (sl, ss) = (
+                category_score(&long, &entry.category),
+                category_score(&short, &entry.category),
+            );
+            if sl < ss {
+                bad.push(format!(
+                    "{} {p:?} scores {sl} < {ss} for the {q:?} it contains",
+                    entry.category
+                ));
+            }
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
