@@ -20,7 +20,7 @@
 //! table. `--errors N` lists up to N false positives and false negatives per category with the
 //! evidence, to look for kinds of expressions the lexicons miss (not to fit rows).
 
-use kasuhara::{Assessment, EngineBuilder, Incident, Policy, Verdict};
+use kasuhara::{Assessment, Engine, EngineBuilder, Incident, Policy, Verdict};
 use rustrict::{Censor, Type};
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::ExitCode;
@@ -458,6 +458,7 @@ fn main() -> ExitCode {
     // Near misses only matter for the error listing.
     let build = |p: Policy| EngineBuilder::new(p).near_misses(args.errors > 0).build();
     let engine = match &args.policy {
+        None if args.errors == 0 => Ok(Ok(Engine::default())),
         None => Ok(build(Policy::default())),
         Some(p) => Policy::from_path(p).map(build),
     };

@@ -293,7 +293,6 @@ impl Engine {
             history: HashMap::new(),
             clock: None,
             retention: window.checked_mul(2).unwrap_or(window),
-            since_sweep: 0,
         }
     }
 
@@ -330,6 +329,9 @@ impl Engine {
     }
 }
 
+/// Customers a [`Stream`] remembers before it forgets the longest idle ones.
+const MAX_STREAM_CUSTOMERS: usize = 1_000_000;
+
 /// Classifies records in order, remembering each customer's contacts.
 ///
 /// History semantics:
@@ -337,14 +339,16 @@ impl Engine {
 ///   `customer`: each record's `occurred_at` and its listed `contacts`, one contact per instant
 ///   (a contact listed by several records counts once). Records without `customer` have none.
 /// - A record counts only contacts at or before its own `occurred_at`; contacts it lists after
-///   its own time are ignored, and not remembered.
-/// - Records may arrive out of order. A record up to one longest window late (7 days with the
-///   default policy) sees every earlier-arrived contact in its windows, whatever the arrival
-///   order; a contact that arrives after a record does not count for it.
-/// - Memory is bounded: a customer's contacts older than twice the policy's longest window before
-///   their newest one are forgotten, at most [`limits::MAX_HISTORY_PER_CUSTOMER`] are kept, and
-///   a customer is forgotten once the stream's clock (the latest `occurred_at` it has seen) is
-///   more than twice the longest window past their newest contact.
+///   its own time are ignored, and not remembered. A contact that arrives after a record (in a
+///   later record) does not count for it.
+/// - Records may arrive out of order: a record up to one longest window (7 days with the default
+///   policy) older than its customer's newest contact still sees every earlier-arrived contact in
+///   its windows. Customers are independent, so records sorted by customer, by time, or
+///   interleaved give the same results.
+/// - Memory is bounded per customer: contacts more than twice the policy's longest window older
+///   than the customer's newest one are forgotten, and at most
+///   [`limits::MAX_HISTORY_PER_CUSTOMER`] are kept. Beyond 1,000,000 customers, those idle for
+///   longest (relative to the latest `occurred_at` seen) are forgotten first.
 /// - Results do not depend on how the records are split between [`Stream::classify`] and
 ///   [`Stream::classify_batch`] calls, nor on threads: the same records in the same order give
 ///   byte-identical assessments.
@@ -365,34 +369,16 @@ pub struct Stream<'e> {
     clock: Option<Timestamp>,
     /// How long contacts are kept: the longest window plus as much again for late records.
     retention: SignedDuration,
-    /// Records classified since stale customers were last swept out.
-    since_sweep: usize,
 }
 
-/// Whether a customer's contacts are all older than `retention` before `clock`.
-fn stale(history: &[ContactPoint], clock: Option<Timestamp>, retention: SignedDuration) -> bool {
-    match (history.last(), clock) {
-        (None, _) => true,
-        (Some(newest), Some(clock)) => newest
-            .at
-            .checked_add(retention)
-            .is_ok_and(|until| until < clock),
-        (Some(_), None) => false,
-    }
-}
-
-/// One record of one customer: forget what the clock has left behind, classify against the
-/// history, then add the record's contacts to it.
+/// One record of one customer: classify against the history, then add the record's contacts to
+/// it and forget what is older than `retention` before the newest contact.
 fn step(
     engine: &Engine,
     history: &mut Vec<ContactPoint>,
-    clock: Option<Timestamp>,
     retention: SignedDuration,
     incident: &Incident,
 ) -> Result<Assessment, IncidentError> {
-    if stale(history, clock, retention) {
-        history.clear();
-    }
     let result = engine.classify_with_history(incident, history)?;
     history.extend(signals::own_points(incident));
     signals::merge_points(history);
@@ -419,19 +405,17 @@ impl Stream<'_> {
     /// ```
     pub fn classify(&mut self, incident: &Incident) -> Result<Assessment, IncidentError> {
         self.clock = self.clock.max(incident.occurred_at);
-        let result = match incident.customer.as_deref() {
-            None => self.engine.classify(incident),
-            Some(customer) => {
-                let history = match self.history.get_mut(customer) {
-                    Some(h) => h,
-                    None => self.history.entry(customer.to_string()).or_default(),
-                };
-                step(self.engine, history, self.clock, self.retention, incident)
-            }
+        let Some(customer) = incident.customer.as_deref() else {
+            return self.engine.classify(incident);
         };
-        self.since_sweep += 1;
-        self.sweep();
-        result
+        if !self.history.contains_key(customer) && self.history.len() >= MAX_STREAM_CUSTOMERS {
+            self.forget_idle();
+        }
+        let history = match self.history.get_mut(customer) {
+            Some(h) => h,
+            None => self.history.entry(customer.to_string()).or_default(),
+        };
+        step(self.engine, history, self.retention, incident)
     }
 
     /// Classifies records in order on every core, continuing this stream's history: the results
@@ -455,37 +439,39 @@ impl Stream<'_> {
         &mut self,
         records: &[Incident],
     ) -> Vec<Result<Assessment, IncidentError>> {
-        // The clock each record sees, as if classified one by one.
-        let mut clocks = Vec::with_capacity(records.len());
-        let mut clock = self.clock;
-        for r in records {
-            clock = clock.max(r.occurred_at);
-            clocks.push(clock);
-        }
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .min(records.len().max(1));
         // Partition by customer so each thread owns whole histories; records without a customer
         // have no history and go anywhere.
         let mut groups: Vec<Vec<usize>> = vec![Vec::new(); threads];
-        let mut histories: Vec<HashMap<String, Vec<ContactPoint>>> = vec![HashMap::new(); threads];
         let mut owner: HashMap<&str, usize> = HashMap::new();
         let mut next = 0usize;
         for (i, r) in records.iter().enumerate() {
             let g = match r.customer.as_deref() {
                 Some(c) => *owner.entry(c).or_insert_with(|| {
                     next += 1;
-                    let g = next % threads;
-                    if let Some(h) = self.history.remove(c) {
-                        histories[g].insert(c.to_string(), h);
-                    }
-                    g
+                    next % threads
                 }),
                 None => i % threads,
             };
             groups[g].push(i);
         }
-        let (engine, retention, clocks) = (self.engine, self.retention, &clocks);
+        let new = owner
+            .keys()
+            .filter(|c| !self.history.contains_key(**c))
+            .count();
+        if threads == 1 || self.history.len() + new > MAX_STREAM_CUSTOMERS {
+            // One core, or customers would have to be forgotten mid-batch: in order, one by one.
+            return records.iter().map(|r| self.classify(r)).collect();
+        }
+        let mut histories: Vec<HashMap<String, Vec<ContactPoint>>> = vec![HashMap::new(); threads];
+        for (c, &g) in &owner {
+            if let Some(h) = self.history.remove(*c) {
+                histories[g].insert(c.to_string(), h);
+            }
+        }
+        let (engine, retention) = (self.engine, self.retention);
         let mut out: Vec<Option<Result<Assessment, IncidentError>>> = vec![None; records.len()];
         std::thread::scope(|s| {
             let handles: Vec<_> = groups
@@ -504,7 +490,7 @@ impl Stream<'_> {
                                             Some(h) => h,
                                             None => hist.entry(c.to_string()).or_default(),
                                         };
-                                        step(engine, h, clocks[i], retention, r)
+                                        step(engine, h, retention, r)
                                     }
                                 };
                                 (i, result)
@@ -526,9 +512,9 @@ impl Stream<'_> {
                 }
             }
         });
-        self.clock = clock;
-        self.since_sweep += records.len();
-        self.sweep();
+        for r in records {
+            self.clock = self.clock.max(r.occurred_at);
+        }
         out.into_iter()
             .map(|r| {
                 r.unwrap_or_else(|| {
@@ -541,15 +527,31 @@ impl Stream<'_> {
             .collect()
     }
 
-    /// Drops the customers the clock has left behind, once per as many records as customers
-    /// (amortized constant time). Unobservable: a stale history is cleared before use anyway.
-    fn sweep(&mut self) {
-        if self.since_sweep < self.history.len().max(1024) {
-            return;
-        }
-        self.since_sweep = 0;
+    /// Makes room for new customers: forgets those with no contact within the retention before
+    /// the latest `occurred_at` seen, then, if that is not enough, the longest idle, down to nine
+    /// tenths of the limit (amortized constant time per record).
+    fn forget_idle(&mut self) {
         let (clock, retention) = (self.clock, self.retention);
-        self.history.retain(|_, h| !stale(h, clock, retention));
+        self.history.retain(|_, h| {
+            let newest = h.last().map(|p| p.at);
+            match (newest, clock) {
+                (None, _) => false,
+                (Some(n), Some(c)) => !n.checked_add(retention).is_ok_and(|until| until < c),
+                (Some(_), None) => true,
+            }
+        });
+        let target = MAX_STREAM_CUSTOMERS - MAX_STREAM_CUSTOMERS / 10;
+        if self.history.len() > target {
+            let mut by_age: Vec<(Option<Timestamp>, String)> = self
+                .history
+                .iter()
+                .map(|(c, h)| (h.last().map(|p| p.at), c.clone()))
+                .collect();
+            by_age.sort();
+            for (_, c) in by_age.into_iter().take(self.history.len() - target) {
+                self.history.remove(&c);
+            }
+        }
     }
 }
 

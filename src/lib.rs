@@ -51,6 +51,7 @@ mod policy;
 mod report;
 mod score;
 mod signals;
+pub mod summary;
 pub mod testing;
 pub mod text;
 

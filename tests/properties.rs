@@ -1036,34 +1036,47 @@ fn an_added_weak_entry_with_the_same_phrase_does_not_displace_the_stronger_rule(
 }
 
 /// Exhaustive over the default lexicon: a phrase written alone never gives its category a lower
-/// score than any shorter phrase of the same category that it contains, written alone.
+/// score than any other phrase of the same category that it contains as a whole word (so that the
+/// shorter phrase matches inside it), written alone.
 #[test]
-#[ignore = "BUG: src/score.rs prune() drops contained stronger hits; fails on \"ugly bitch\" vs \"bitch\""]
+#[ignore = "BUG: src/score.rs prune() drops contained stronger hits; fails on \"ugly bitch\" (0.6) vs \"bitch\" (0.85)"]
 fn a_phrase_that_contains_another_never_scores_its_category_lower() {
     let e = disk_engine();
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() && c.is_ascii());
+    // (category, written phrase, normalized phrase, prefix phrase)
+    let all: Vec<(&str, &str, String, bool)> = disk_phrases()
+        .iter()
+        .map(|(ei, p)| {
+            let body = p.strip_suffix('*').unwrap_or(p);
+            let n = normalize(body).as_str().trim().to_string();
+            (
+                disk_entries()[*ei].category.as_str(),
+                body,
+                n,
+                body.len() < p.len(),
+            )
+        })
+        .collect();
     let mut bad = Vec::new();
-    let phrases = disk_phrases();
-    for (ei, p) in phrases {
-        let entry = &disk_entries()[*ei];
-        let p = p.strip_suffix('*').unwrap_or(p);
-        let np = normalize(p).as_str().trim().to_string();
-        for (ej, q) in phrases {
-            let other = &disk_entries()[*ej];
-            let q = q.strip_suffix('*').unwrap_or(q);
-            let nq = normalize(q).as_str().trim().to_string();
-            if other.category != entry.category || nq.is_empty() || nq == np || !np.contains(&nq) {
+    for (cat, p, np, _) in &all {
+        for (cat2, q, nq, prefix) in &all {
+            if cat != cat2 || nq.is_empty() || nq == np {
                 continue;
             }
-            let long = e.classify(&Incident::from_text("a", p)).unwrap();
-            let short = e.classify(&Incident::from_text("a", q)).unwrap();
-            let (sl, ss) = (
-                category_score(&long, &entry.category),
-                category_score(&short, &entry.category),
-            );
+            let inside = np.match_indices(nq.as_str()).any(|(i, _)| {
+                let end = i + nq.len();
+                (!word(np[..i].chars().next_back()) || !word(nq.chars().next()))
+                    && (*prefix || !word(np[end..].chars().next()) || !word(nq.chars().next_back()))
+            });
+            if !inside {
+                continue;
+            }
+            let long = e.classify(&Incident::from_text("a", *p)).unwrap();
+            let short = e.classify(&Incident::from_text("a", *q)).unwrap();
+            let (sl, ss) = (category_score(&long, cat), category_score(&short, cat));
             if sl < ss {
                 bad.push(format!(
-                    "{} {p:?} scores {sl} < {ss} for the {q:?} it contains",
-                    entry.category
+                    "{cat} {p:?} scores {sl} < {ss} for the {q:?} it contains"
                 ));
             }
         }

@@ -225,7 +225,8 @@ impl Stated<'_> {
             .iter()
             .filter(|(_, w, _)| *w <= hours)
             .map(|(n, _, c)| (*n, *c))
-            .max_by(|a, b| a.0.total_cmp(&b.0))
+            // The first of equal counts: cues in rule file order, then text order.
+            .reduce(|best, x| if x.0 > best.0 { x } else { best })
     }
 
     fn max(&self) -> f64 {

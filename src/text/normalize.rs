@@ -30,12 +30,23 @@ use icu_normalizer::properties::CanonicalCompositionBorrowed;
 #[derive(Debug, Clone, Default)]
 pub struct Normalized {
     text: String,
-    /// Per byte of `text`: start of the original character(s) it came from.
-    src_start: Vec<u32>,
-    /// Per byte of `text`: end of the original character(s) it came from.
-    src_end: Vec<u32>,
-    /// Per byte of `text`: obfuscation edits counted up to and including its character.
-    edits_upto: Vec<u32>,
+    /// The offset map, run-length encoded in normalized byte order (see [`Run`]).
+    runs: Vec<Run>,
+    /// Normalized byte offset and count of each character that took obfuscation edits.
+    edits: Vec<(u32, u32)>,
+}
+
+/// A stretch of the offset map. `Same`: `len` normalized bytes that map one to one onto the
+/// original bytes from `src` (characters of equal length: ASCII, kanji, kana folded to kana).
+/// `One`: a single normalized character that came from `src..src_end` (width folding, a joined or
+/// collapsed run, a decomposed character).
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    norm: u32,
+    len: u32,
+    src: u32,
+    src_end: u32,
+    same: bool,
 }
 
 impl Normalized {
@@ -58,17 +69,44 @@ impl Normalized {
     /// ```
     pub fn original_span(&self, start: usize, end: usize) -> (usize, usize) {
         if self.text.is_empty() || start >= end || end > self.text.len() {
-            let at = self
-                .src_start
-                .get(start)
-                .copied()
-                .unwrap_or_else(|| self.src_end.last().copied().unwrap_or(0));
-            return (at as usize, at as usize);
+            let at = self.src_of(start.min(self.text.len()));
+            return (at, at);
         }
-        (
-            self.src_start[start] as usize,
-            self.src_end[end - 1] as usize,
-        )
+        let s = self.src_of(start);
+        let e = self.src_end_of(end - 1);
+        (s, e.max(s))
+    }
+
+    /// The run holding normalized byte `b`.
+    fn run_at(&self, b: usize) -> Option<&Run> {
+        let b = b as u32;
+        let i = self.runs.partition_point(|r| r.norm + r.len <= b);
+        self.runs.get(i).filter(|r| r.norm <= b)
+    }
+
+    /// Original start of the character holding normalized byte `b` (or the end of the text).
+    fn src_of(&self, b: usize) -> usize {
+        match self.run_at(b) {
+            Some(r) if r.same => (r.src + (b as u32 - r.norm)) as usize,
+            Some(r) => r.src as usize,
+            None => self.runs.last().map_or(0, |r| r.src_end as usize),
+        }
+    }
+
+    /// Original end of the character holding normalized byte `b`.
+    fn src_end_of(&self, b: usize) -> usize {
+        match self.run_at(b) {
+            Some(r) if r.same => {
+                // The character holding `b` ends where its bytes end.
+                let mut e = b + 1;
+                while e < self.text.len() && !self.text.is_char_boundary(e) {
+                    e += 1;
+                }
+                (r.src + (e as u32 - r.norm)) as usize
+            }
+            Some(r) => r.src_end as usize,
+            None => self.runs.last().map_or(0, |r| r.src_end as usize),
+        }
     }
 
     /// How many obfuscation edits (skipped, replaced or joined characters) lie in `start..end`.
@@ -82,12 +120,41 @@ impl Normalized {
         if start >= end || end > self.text.len() {
             return 0;
         }
-        let before = if start == 0 {
-            0
-        } else {
-            self.edits_upto[start - 1]
-        };
-        self.edits_upto[end - 1] - before
+        let (start, end) = (start as u32, end as u32);
+        let i = self.edits.partition_point(|&(b, _)| b < start);
+        self.edits[i..]
+            .iter()
+            .take_while(|&&(b, _)| b < end)
+            .map(|&(_, n)| n)
+            .sum()
+    }
+
+    /// Appends one normalized character that came from `s..e` with `edits` obfuscation edits.
+    fn push(&mut self, c: char, s: u32, e: u32, edits: u32) {
+        let norm = self.text.len() as u32;
+        let len = c.len_utf8() as u32;
+        if edits > 0 {
+            self.edits.push((norm, edits));
+        }
+        self.text.push(c);
+        let same = e - s == len;
+        if same
+            && let Some(last) = self.runs.last_mut()
+            && last.same
+            && last.src_end == s
+            && last.norm + last.len == norm
+        {
+            last.len += len;
+            last.src_end = e;
+            return;
+        }
+        self.runs.push(Run {
+            norm,
+            len,
+            src: s,
+            src_end: e,
+            same,
+        });
     }
 }
 
@@ -114,27 +181,83 @@ struct Unit {
 /// assert_eq!(normalize(once.as_str()).as_str(), once.as_str());
 /// ```
 pub fn normalize(text: &str) -> Normalized {
+    if is_plain_ascii(text.as_bytes()) {
+        // Nothing to undo but case: a lowercase copy whose bytes map one to one.
+        let mut out = Normalized {
+            text: text.to_ascii_lowercase(),
+            runs: Vec::with_capacity(1),
+            edits: Vec::new(),
+        };
+        if !text.is_empty() {
+            out.runs.push(Run {
+                norm: 0,
+                len: text.len() as u32,
+                src: 0,
+                src_end: text.len() as u32,
+                same: true,
+            });
+        }
+        return out;
+    }
     let mut units = decompose(text);
     leet(&mut units);
-    let units = join_separated(units);
-    let units = collapse_stretches(units);
+    mark_separators(&mut units);
     let mut out = Normalized {
         text: String::with_capacity(text.len()),
-        src_start: Vec::with_capacity(text.len()),
-        src_end: Vec::with_capacity(text.len()),
-        edits_upto: Vec::with_capacity(text.len()),
+        runs: Vec::new(),
+        edits: Vec::new(),
     };
-    let mut edits = 0u32;
-    for u in units {
-        edits += u.edits;
-        out.text.push(u.c);
-        for _ in 0..u.c.len_utf8() {
-            out.src_start.push(u.s);
-            out.src_end.push(u.e);
-            out.edits_upto.push(edits);
+    emit(&units, &mut out);
+    out
+}
+
+/// Whether ASCII text normalizes to its lowercase copy: no control characters or runs of
+/// whitespace, no look-alike digits or symbols touching a letter, no three identical letters in a
+/// row, and no single letters that a separator could join into a word. Conservative: `false`
+/// only sends the text down the general path.
+fn is_plain_ascii(b: &[u8]) -> bool {
+    let letter = |x: u8| x.is_ascii_alphabetic();
+    let word = |x: u8| x.is_ascii_alphanumeric();
+    let leetish = |x: u8| {
+        matches!(
+            x,
+            b'0' | b'1' | b'3' | b'4' | b'5' | b'7' | b'@' | b'$' | b'!'
+        )
+    };
+    let n = b.len();
+    for i in 0..n {
+        let c = b[i];
+        if c >= 0x80 || (c < 0x20 && c != b'\n') || c == 0x7f {
+            return false;
+        }
+        let prev = if i > 0 { b[i - 1] } else { b' ' };
+        let next = if i + 1 < n { b[i + 1] } else { b' ' };
+        if c.is_ascii_whitespace() && (prev.is_ascii_whitespace() || i == 0 || i + 1 == n) {
+            return false;
+        }
+        if leetish(c) && (letter(prev) || letter(next)) {
+            return false;
+        }
+        if letter(c)
+            && i + 2 < n
+            && b[i + 1].eq_ignore_ascii_case(&c)
+            && b[i + 2].eq_ignore_ascii_case(&c)
+        {
+            return false;
+        }
+        // Two single letters around a separator: the start of a possible "f u c k".
+        if letter(c)
+            && !word(prev)
+            && !word(next)
+            && i + 2 < n
+            && is_separator(next as char)
+            && letter(b[i + 2])
+            && (i + 3 >= n || !word(b[i + 3]))
+        {
+            return false;
         }
     }
-    out
+    true
 }
 
 /// Normalizes a rule's phrase exactly as text is normalized, so authors write words naturally.
@@ -224,6 +347,43 @@ fn decompose(text: &str) -> Vec<Unit> {
     for (s, ch) in text.char_indices() {
         let s = s as u32;
         let e = s + ch.len_utf8() as u32;
+        if ch.is_ascii_alphanumeric() {
+            units.push(Unit {
+                c: ch.to_ascii_lowercase(),
+                s,
+                e,
+                edits: std::mem::take(&mut pending),
+            });
+            continue;
+        }
+        // Kana, kanji and Japanese brackets are stable under NFKD + recomposition (voiced kana
+        // decompose and recompose to themselves): fold them directly.
+        if matches!(ch,
+            '\u{3041}'..='\u{3096}' | '\u{309D}'..='\u{309F}' | '\u{30A1}'..='\u{30F6}'
+            | '\u{30FC}'..='\u{30FE}' | '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}'
+            | '\u{3001}'..='\u{3003}' | '\u{3005}'..='\u{3007}' | '\u{300C}'..='\u{3011}')
+        {
+            units.push(Unit {
+                c: fold_kana(ch),
+                s,
+                e,
+                edits: std::mem::take(&mut pending),
+            });
+            continue;
+        }
+        // Full-width ASCII (ＡＢＣ！) is its ASCII letter under NFKC.
+        if let '\u{FF01}'..='\u{FF5E}' = ch
+            && let Some(a) = char::from_u32(ch as u32 - 0xFEE0)
+            && a != '~'
+        {
+            units.push(Unit {
+                c: a.to_ascii_lowercase(),
+                s,
+                e,
+                edits: std::mem::take(&mut pending),
+            });
+            continue;
+        }
         if is_invisible(ch) {
             pending += 1;
             continue;
@@ -354,92 +514,98 @@ fn is_separator(c: char) -> bool {
     matches!(c, ' ' | '.' | '-' | '_' | '*' | '・' | '･' | '/' | '+')
 }
 
-/// Step 3: "f u c k", "k.i.l.l" → joined; 「死 ね」 → 「死ね」.
-fn join_separated(units: Vec<Unit>) -> Vec<Unit> {
+/// Marks a dropped unit (a separator inside a split word): control characters never reach here.
+const DROPPED: char = '\0';
+
+/// Step 3: "f u c k", "k.i.l.l" → joined; 「死 ね」 → 「死ね」. Marks the separators as dropped.
+fn mark_separators(units: &mut [Unit]) {
     let n = units.len();
-    let mut drop = vec![false; n];
-    // Latin: runs of >= 3 single letters separated by one separator each.
-    let single = |i: usize| -> bool {
+    let single = |units: &[Unit], i: usize| -> bool {
         is_latin_letter(units[i].c)
             && (i == 0 || !is_word_char(units[i - 1].c))
             && (i + 1 >= n || !is_word_char(units[i + 1].c))
     };
+    // Latin: runs of >= 3 single letters separated by one separator each.
     let mut i = 0;
     while i < n {
-        if !single(i) {
+        if !is_latin_letter(units[i].c) || !single(units, i) {
             i += 1;
             continue;
         }
-        let mut letters = vec![i];
         let mut j = i;
-        while j + 2 < n && is_separator(units[j + 1].c) && single(j + 2) {
+        let mut letters = 1;
+        while j + 2 < n && is_separator(units[j + 1].c) && single(units, j + 2) {
             j += 2;
-            letters.push(j);
+            letters += 1;
         }
-        if letters.len() >= 3 {
-            for w in letters.windows(2) {
-                drop[w[0] + 1] = true;
+        if letters >= 3 {
+            let mut k = i + 1;
+            while k < j {
+                units[k].c = DROPPED;
+                k += 2;
             }
         }
         i = j + 1;
     }
     // Japanese: a space or dot between two Japanese characters.
     for i in 1..n.saturating_sub(1) {
-        let c = units[i].c;
-        if matches!(c, ' ' | '.' | '*' | '_' | '・' | '･')
+        if matches!(units[i].c, ' ' | '.' | '*' | '_' | '・' | '･')
             && is_japanese(units[i - 1].c)
             && is_japanese(units[i + 1].c)
         {
-            drop[i] = true;
+            units[i].c = DROPPED;
         }
     }
-    let mut out = Vec::with_capacity(n);
-    let mut carry = 0;
-    for (u, d) in units.into_iter().zip(drop) {
-        if d {
-            carry += u.edits + 1;
-        } else {
-            out.push(Unit {
-                edits: u.edits + std::mem::take(&mut carry),
-                ..u
-            });
-        }
-    }
-    out
 }
 
-/// Step 4: stretched letters.
-fn collapse_stretches(units: Vec<Unit>) -> Vec<Unit> {
-    let mut out: Vec<Unit> = Vec::with_capacity(units.len());
+/// Step 4 and output: skips dropped units (their edits carry to the next character), collapses
+/// stretched letters (3+ identical Latin letters → one; repeated 「ー」「〜」「っ」 → one), and
+/// writes the text and its offset map.
+fn emit(units: &[Unit], out: &mut Normalized) {
+    let mut carry = 0u32;
     let mut i = 0;
     while i < units.len() {
-        let c = units[i].c;
-        let mut j = i + 1;
-        while j < units.len() && units[j].c == c {
-            j += 1;
+        let u = units[i];
+        if u.c == DROPPED {
+            carry += u.edits + 1;
+            i += 1;
+            continue;
         }
-        let run = j - i;
-        let min = if is_latin_letter(c) {
+        let min = if is_latin_letter(u.c) {
             3
-        } else if matches!(c, 'ー' | '〜' | 'っ' | 'ッ') {
+        } else if matches!(u.c, 'ー' | '〜' | 'っ') {
             2
         } else {
             usize::MAX
         };
-        if run >= min {
-            let extra: u32 = units[i..j].iter().map(|u| u.edits).sum();
-            out.push(Unit {
-                c,
-                s: units[i].s,
-                e: units[j - 1].e,
-                edits: extra + (run as u32 - 1),
-            });
-        } else {
-            out.extend_from_slice(&units[i..j]);
+        // The run of `u.c`, looking through dropped separators ("a a a a" is a stretch too).
+        let mut j = i + 1;
+        let mut run = 1;
+        let mut end = i + 1;
+        if min != usize::MAX {
+            while j < units.len() && (units[j].c == u.c || units[j].c == DROPPED) {
+                if units[j].c == u.c {
+                    run += 1;
+                    end = j + 1;
+                }
+                j += 1;
+            }
         }
-        i = j;
+        if run >= min {
+            let span = &units[i..end];
+            let edits = span.iter().map(|v| v.edits).sum::<u32>() + span.len() as u32 - 1;
+            out.push(
+                u.c,
+                u.s,
+                units[end - 1].e,
+                edits + std::mem::take(&mut carry),
+            );
+            i = end;
+        } else {
+            out.push(u.c, u.s, u.e, u.edits + std::mem::take(&mut carry));
+            i += 1;
+        }
     }
-    out
 }
 
 #[cfg(test)]
@@ -516,6 +682,40 @@ mod tests {
         let at = x.as_str().find("kill").unwrap();
         let (s, e) = x.original_span(at, at + 4);
         assert_eq!(&src[s..e], "k i l l");
+    }
+
+    #[test]
+    fn plain_ascii_fast_path_agrees_with_the_general_path() {
+        for t in [
+            "I am a cat",
+            "Call me at 10",
+            "kill you",
+            "A b c",
+            "stuuupid",
+            "sh1t",
+            "hello  world",
+            "end ",
+            " start",
+            "a-b-c-d",
+            "Hello World.",
+            "line\nbreak",
+            "x",
+            "",
+        ] {
+            let fast = is_plain_ascii(t.as_bytes());
+            let mut units = decompose(t);
+            leet(&mut units);
+            mark_separators(&mut units);
+            let mut slow = Normalized::default();
+            emit(&units, &mut slow);
+            if fast {
+                assert_eq!(normalize(t).as_str(), slow.as_str(), "{t:?}");
+                assert_eq!(normalize(t).original_span(0, t.len()), (0, t.len()));
+            }
+        }
+        assert!(is_plain_ascii(b"I am a cat"));
+        assert!(!is_plain_ascii(b"s t u p i d"));
+        assert!(!is_plain_ascii(b"sh1t"));
     }
 
     #[test]
