@@ -9,6 +9,9 @@
 //! on; the exit status is 1 if any line failed, 2 on a usage or policy error. Earlier records of the
 //! same `customer` count as history.
 
+#[path = "common/progress.rs"]
+mod progress;
+
 use kasuhara::{EngineBuilder, Incident, Lang, Policy, render_text};
 use std::io::{BufRead, BufReader, BufWriter, IsTerminal, Read, Write};
 use std::process::ExitCode;
@@ -102,6 +105,8 @@ fn main() -> ExitCode {
     } else {
         args.files.clone()
     };
+    let mut progress = progress::Progress::new("classify", true);
+    progress.set_total_bytes(progress::total_size(&inputs));
     for name in inputs {
         let reader: Box<dyn Read> = if name == "-" {
             Box::new(std::io::stdin())
@@ -109,6 +114,7 @@ fn main() -> ExitCode {
             match std::fs::File::open(&name) {
                 Ok(f) => Box::new(f),
                 Err(e) => {
+                    progress.clear();
                     eprintln!("cannot open `{name}`: {e}");
                     failed = true;
                     continue;
@@ -124,12 +130,14 @@ fn main() -> ExitCode {
                 Ok(0) => break,
                 Ok(_) => {}
                 Err(e) => {
+                    progress.clear();
                     eprintln!("cannot read `{name}`: {e}");
                     failed = true;
                     break;
                 }
             }
             line_no += 1;
+            let line_len = buf.len();
             let mut bytes: &[u8] = &buf;
             if first {
                 bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
@@ -153,6 +161,7 @@ fn main() -> ExitCode {
                             .map_err(|e| e.to_string())
                     }),
             };
+            progress.tick(line_len, result.is_ok());
             let written = match result {
                 Ok((inc, a)) => match args.format {
                     Format::Json => serde_json::to_string(&a)
@@ -175,11 +184,13 @@ fn main() -> ExitCode {
                 if e.kind() == std::io::ErrorKind::BrokenPipe {
                     return ExitCode::from(if failed { 1 } else { 0 });
                 }
+                progress.clear();
                 eprintln!("cannot write: {e}");
                 return ExitCode::from(2);
             }
         }
     }
+    progress.finish();
     if out.flush().is_err() {
         return ExitCode::from(2);
     }

@@ -12,6 +12,9 @@
 //! - per category (threat, insult, discrimination, sexual, and any other category predicted):
 //!   support, precision, recall and F1 over the rows with labels (`[]` rows excluded), and how many
 //!   `[]` rows were predicted that category (`[]pred`);
+//! - `threat|physical`: a threat or physical_attack finding against the threat labels, because the
+//!   RTP-LX "violence" label mixes threats with descriptions of violence (shown when there are
+//!   threat labels);
 //! - `any harmful`: any finding versus `["none"]`, over the same rows;
 //! - the false-positive rate on `["none"]` rows: any finding at all, and a verdict other than
 //!   `not_harassment`.
@@ -27,6 +30,7 @@ use std::process::ExitCode;
 
 const CORE: [&str; 4] = ["threat", "insult", "discrimination", "sexual"];
 const ANY: &str = "any harmful";
+const VIOLENCE: &str = "threat|physical";
 
 const USAGE: &str = "usage: evaluate [--policy PATH] [--errors N] FILE.jsonl [FILE...]";
 
@@ -196,6 +200,7 @@ fn theirs(text: &str) -> Prediction {
 #[derive(Default)]
 struct Tally {
     by_cat: BTreeMap<String, Counts>,
+    violence: Counts,
     any: Counts,
     rows: usize,
     none_rows: usize,
@@ -213,6 +218,11 @@ impl Tally {
                 .or_default()
                 .add(gold, p.categories.contains(c));
         }
+        // RTP-LX's "violence" holds threats and descriptions of violence alike (see the data
+        // README): threat or physical_attack, against the threat labels.
+        let gold = row.gold.as_ref().map(|g| g.contains("threat"));
+        let pred = p.categories.contains("threat") || p.categories.contains("physical_attack");
+        self.violence.add(gold, pred);
         let gold_any = row.gold.as_ref().map(|_| !row.is_none());
         self.any.add(gold_any, p.any);
         if row.is_none() {
@@ -391,6 +401,9 @@ fn evaluate(engine: &Engine, path: &str, errors: usize) -> Result<(), String> {
     };
     for c in &cats {
         row_line(c, k.by_cat.get(c), r.by_cat.get(c));
+    }
+    if k.violence.support() > 0 {
+        row_line(VIOLENCE, Some(&k.violence), Some(&r.violence));
     }
     row_line(ANY, Some(&k.any), Some(&r.any));
     print!(

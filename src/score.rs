@@ -32,10 +32,13 @@ fn evidence_key(e: &Evidence) -> (Source, Option<usize>, Option<(usize, usize)>,
 
 /// Keeps the longest of overlapping text hits and at most `max_per_rule` hits per rule.
 fn prune(mut signals: Vec<Signal>, max_per_rule: usize) -> Vec<Signal> {
+    // By place, heaviest first, so that of two rules on one span the heavier is kept.
+    let place = |e: &Evidence| (e.source, e.utterance, e.span);
     signals.sort_by(|a, b| {
-        evidence_key(&a.evidence)
-            .cmp(&evidence_key(&b.evidence))
+        place(&a.evidence)
+            .cmp(&place(&b.evidence))
             .then(b.weight.total_cmp(&a.weight))
+            .then(a.evidence.rule.cmp(&b.evidence.rule))
     });
     let contains = |outer: &Evidence, inner: &Evidence| -> bool {
         match (outer.span, inner.span) {
@@ -69,6 +72,7 @@ fn prune(mut signals: Vec<Signal>, max_per_rule: usize) -> Vec<Signal> {
             kept.push(s.clone());
         }
     }
+    kept.sort_by(|a, b| evidence_key(&a.evidence).cmp(&evidence_key(&b.evidence)));
     kept
 }
 
@@ -353,20 +357,36 @@ pub fn describe_evidence(e: &Evidence, lang: Lang) -> String {
     s
 }
 
-fn fill(
-    template: &str,
-    name: &str,
-    evidence: &str,
-    clause: &str,
-    section: &str,
-    reason: &str,
-) -> String {
-    template
-        .replace("{name}", name)
-        .replace("{evidence}", evidence)
-        .replace("{clause}", clause)
-        .replace("{section}", section)
-        .replace("{reason}", reason)
+/// Fills `{name}`, `{evidence}`, `{clause}`, `{section}` and `{reason}` in one pass; any other
+/// `{...}` is kept as written.
+fn fill(template: &str, name: &str, evidence: &str, clause: &str, section: &str, reason: &str) -> String {
+    let mut out = String::with_capacity(template.len() + evidence.len() + clause.len() + 32);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open..];
+        let value = [
+            ("{name}", name),
+            ("{evidence}", evidence),
+            ("{clause}", clause),
+            ("{section}", section),
+            ("{reason}", reason),
+        ]
+        .into_iter()
+        .find(|(key, _)| after.starts_with(key));
+        match value {
+            Some((key, v)) => {
+                out.push_str(v);
+                rest = &after[key.len()..];
+            }
+            None => {
+                out.push('{');
+                rest = &after[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 fn finding(policy: &Policy, lang: Lang, d: Draft, counted: bool) -> Finding {
@@ -449,5 +469,20 @@ fn near_miss(policy: &Policy, lang: Lang, m: Miss) -> NearMiss {
         by: m.by,
         evidence: m.evidence,
         explanation,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fill;
+
+    #[test]
+    fn templates_fill_known_placeholders_and_keep_others() {
+        assert_eq!(
+            fill("{name}: {evidence} ({section}) {clause} {reason} {other}", "N", "E", "C", "S", "R"),
+            "N: E (S) C R {other}"
+        );
+        assert_eq!(fill("no braces", "a", "b", "c", "d", "e"), "no braces");
+        assert_eq!(fill("{evidence}", "a", "{name}", "c", "d", "e"), "{name}");
     }
 }

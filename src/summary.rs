@@ -375,100 +375,95 @@ impl Summary {
             .off_hours_category
             .as_ref()
             .is_some_and(|id| categories.contains(id));
-        let mut summary = match self.repeat_customers.remove(customer) {
-            Some(c) => c,
-            None => match self.once.remove(customer) {
-                Some(c) => c,
-                None => {
-                    self.customers += 1;
-                    CustomerSummary::default()
-                }
-            },
-        };
-        self.add_to_customer(&mut summary, incident, assessment, &categories, flagged);
-        if summary.is_repeat() {
-            self.repeat_customers.insert(customer.to_string(), summary);
-        } else {
-            self.once.insert(customer.to_string(), summary);
-        }
-    }
-
-    fn add_to_customer(
-        &self,
-        c: &mut CustomerSummary,
-        incident: &Incident,
-        a: &Assessment,
-        categories: &BTreeSet<&CategoryId>,
-        flagged: bool,
-    ) {
-        c.records += 1;
-        c.verdicts.add(a.verdict);
-        for &id in categories {
-            *c.categories.entry(id.clone()).or_default() += 1;
-        }
-        let Some(at) = incident.occurred_at else {
-            c.undated += 1;
-            for contact in &incident.contacts {
-                self.add_listed(c, contact);
-            }
-            self.truncate(c);
+        let cal = &self.calendar;
+        if let Some(c) = self.repeat_customers.get_mut(customer) {
+            add_to_customer(cal, c, incident, assessment, &categories, flagged);
             return;
-        };
-        let entry = c
-            .timeline
-            .entry(at)
-            .or_insert_with(|| self.entry(at, None, None));
-        entry.records.push(a.id.clone());
-        entry.channel = incident.channel.or(entry.channel);
-        entry.duration_minutes = incident.duration_minutes.or(entry.duration_minutes);
-        entry.verdict = Some(entry.verdict.map_or(a.verdict, |w| w.min(a.verdict)));
-        entry.flagged |= flagged;
-        for contact in &incident.contacts {
-            self.add_listed(c, contact);
         }
-        self.truncate(c);
+        let c = match self.once.get_mut(customer) {
+            Some(c) => c,
+            None => {
+                self.customers += 1;
+                self.once.entry(customer.to_string()).or_default()
+            }
+        };
+        add_to_customer(cal, c, incident, assessment, &categories, flagged);
+        if c.is_repeat()
+            && let Some(c) = self.once.remove(customer)
+        {
+            self.repeat_customers.insert(customer.to_string(), c);
+        }
     }
+}
 
-    fn add_listed(&self, c: &mut CustomerSummary, contact: &crate::incident::Contact) {
+fn add_to_customer(
+    cal: &CalendarRules,
+    c: &mut CustomerSummary,
+    incident: &Incident,
+    a: &Assessment,
+    categories: &BTreeSet<&CategoryId>,
+    flagged: bool,
+) {
+    c.records += 1;
+    c.verdicts.add(a.verdict);
+    for &id in categories {
+        match c.categories.get_mut(id) {
+            Some(n) => *n += 1,
+            None => {
+                c.categories.insert(id.clone(), 1);
+            }
+        }
+    }
+    match incident.occurred_at {
+        None => c.undated += 1,
+        Some(at) => {
+            let entry = c
+                .timeline
+                .entry(at)
+                .or_insert_with(|| new_entry(cal, at, None, None));
+            entry.records.push(a.id.clone());
+            entry.channel = incident.channel.or(entry.channel);
+            entry.duration_minutes = incident.duration_minutes.or(entry.duration_minutes);
+            entry.verdict = Some(entry.verdict.map_or(a.verdict, |w| w.min(a.verdict)));
+            entry.flagged |= flagged;
+        }
+    }
+    for contact in &incident.contacts {
         if c.truncated
             && c.timeline
                 .first_key_value()
                 .is_some_and(|(first, _)| contact.at < *first)
         {
-            return;
+            continue;
         }
-        let entry = c
-            .timeline
-            .entry(contact.at)
-            .or_insert_with(|| self.entry(contact.at, contact.channel, contact.duration_minutes));
+        let entry = c.timeline.entry(contact.at).or_insert_with(|| {
+            new_entry(cal, contact.at, contact.channel, contact.duration_minutes)
+        });
         entry.channel = entry.channel.or(contact.channel);
         entry.duration_minutes = entry.duration_minutes.or(contact.duration_minutes);
     }
-
-    fn truncate(&self, c: &mut CustomerSummary) {
-        while c.timeline.len() > MAX_TIMELINE {
-            c.timeline.pop_first();
-            c.truncated = true;
-        }
+    while c.timeline.len() > MAX_TIMELINE {
+        c.timeline.pop_first();
+        c.truncated = true;
     }
+}
 
-    fn entry(
-        &self,
-        at: Timestamp,
-        channel: Option<Channel>,
-        minutes: Option<u32>,
-    ) -> TimelineEntry {
-        let reading = calendar::read(&self.calendar, at);
-        TimelineEntry {
-            at,
-            local: reading.local,
-            records: Vec::new(),
-            channel,
-            duration_minutes: minutes,
-            verdict: None,
-            off_hours: reading.off.is_some(),
-            flagged: false,
-        }
+fn new_entry(
+    cal: &CalendarRules,
+    at: Timestamp,
+    channel: Option<Channel>,
+    minutes: Option<u32>,
+) -> TimelineEntry {
+    let reading = calendar::read(cal, at);
+    TimelineEntry {
+        at,
+        local: reading.local,
+        records: Vec::new(),
+        channel,
+        duration_minutes: minutes,
+        verdict: None,
+        off_hours: reading.off.is_some(),
+        flagged: false,
     }
 }
 

@@ -9,7 +9,9 @@ use kasuhara::Incident;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(json) = std::str::from_utf8(data) else { return };
+    let Ok(json) = std::str::from_utf8(data) else {
+        return;
+    };
     let engine = common::engine();
     // Several records, one per line, share a stream (customer history).
     let mut stream = engine.stream();

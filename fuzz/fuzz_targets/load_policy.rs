@@ -22,9 +22,17 @@ const PROBES: &[&str] = &[
 ];
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&mode, rest)) = data.split_first() else { return };
-    let Ok(body) = std::str::from_utf8(rest) else { return };
-    let src = if mode & 1 == 1 { format!("{HEADER}{body}") } else { body.to_string() };
+    let Some((&mode, rest)) = data.split_first() else {
+        return;
+    };
+    let Ok(body) = std::str::from_utf8(rest) else {
+        return;
+    };
+    let src = if mode & 1 == 1 {
+        format!("{HEADER}{body}")
+    } else {
+        body.to_string()
+    };
     match Policy::from_sources(&[("fuzz.toml", &src)]) {
         Ok(policy) => {
             let engine = EngineBuilder::new(policy)

@@ -92,7 +92,7 @@ fn scan_one(
     raw.clear();
     matcher.scan(ntext, raw);
     // Two phrases of one rule may normalize alike (バカ, ばか): one hit each.
-    raw.sort_by(|a, b| (a.owner, a.start, a.end).cmp(&(b.owner, b.start, b.end)));
+    raw.sort_by_key(|h| (h.owner, h.start, h.end));
     raw.dedup_by(|a, b| (a.owner, a.start, a.end) == (b.owner, b.start, b.end));
     let evidence = |rule: &crate::policy::RuleId, h: &RawHit| -> Evidence {
         let (s, e) = norm.original_span(h.start, h.end);

@@ -269,7 +269,7 @@ fn parse_english(s: &str) -> Option<f64> {
     };
     let mut total = 0.0;
     let mut any = false;
-    for w in s.split(|c: char| c == ' ' || c == '-') {
+    for w in s.split([' ', '-']) {
         if w.is_empty() || w == "and" {
             continue;
         }

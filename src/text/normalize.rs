@@ -227,7 +227,7 @@ fn is_plain_ascii(b: &[u8]) -> bool {
     let n = b.len();
     for i in 0..n {
         let c = b[i];
-        if c >= 0x80 || (c < 0x20 && c != b'\n') || c == 0x7f {
+        if c >= 0x80 || (c < 0x20 && c != b'\n') || c == 0x7f || c == b'`' {
             return false;
         }
         let prev = if i > 0 { b[i - 1] } else { b' ' };
@@ -327,6 +327,9 @@ fn confusable(c: char) -> Option<char> {
 
 fn fold_kana(c: char) -> char {
     match c {
+        // Typographic apostrophes and quotes → ASCII, so "I’ll" matches "i'll".
+        '\u{2018}' | '\u{2019}' | '\u{201B}' | '\u{2032}' | '\u{00B4}' | '`' => '\'',
+        '\u{201C}' | '\u{201D}' | '\u{201F}' | '\u{2033}' => '"',
         // Katakana ァ..ヶ and ヽヾ → hiragana.
         '\u{30A1}'..='\u{30F6}' | '\u{30FD}' | '\u{30FE}' => {
             char::from_u32(c as u32 - 0x60).unwrap_or(c)
@@ -409,7 +412,7 @@ fn decompose(text: &str) -> Vec<Unit> {
         }
         if ch.is_ascii() {
             units.push(Unit {
-                c: ch.to_ascii_lowercase(),
+                c: if ch == '`' { '\'' } else { ch.to_ascii_lowercase() },
                 s,
                 e,
                 edits: std::mem::take(&mut pending),
@@ -532,9 +535,15 @@ fn mark_separators(units: &mut [Unit]) {
             i += 1;
             continue;
         }
+        // One separator throughout, each a single character of the original: "f u c k", not
+        // "S T U P I D  i.d.i.o.t" (a double space or a new separator starts a new word).
+        let sep_ok = |u: &Unit, first: char| {
+            is_separator(u.c) && u.c == first && (u.e - u.s) as usize == u.c.len_utf8()
+        };
+        let first_sep = if i + 1 < n { units[i + 1].c } else { ' ' };
         let mut j = i;
         let mut letters = 1;
-        while j + 2 < n && is_separator(units[j + 1].c) && single(units, j + 2) {
+        while j + 2 < n && sep_ok(&units[j + 1], first_sep) && single(units, j + 2) {
             j += 2;
             letters += 1;
         }
@@ -646,6 +655,18 @@ mod tests {
         assert_eq!(n("b!tch"), "bitch");
         assert_eq!(n("idiot!"), "idiot!");
         assert_eq!(n("$100 and 25 times"), "$100 and 25 times");
+    }
+
+    #[test]
+    fn separators_join_one_word_only() {
+        assert_eq!(n("S T U P I D  i.d.i.o.t"), "stupid idiot");
+        assert_eq!(n("k i l l-m e"), "kill-m e");
+    }
+
+    #[test]
+    fn typographic_quotes_fold() {
+        assert_eq!(n("I\u{2019}ll kill you"), "i'll kill you");
+        assert_eq!(n("\u{201C}idiot\u{201D}"), "\"idiot\"");
     }
 
     #[test]
