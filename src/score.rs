@@ -359,7 +359,14 @@ pub fn describe_evidence(e: &Evidence, lang: Lang) -> String {
 
 /// Fills `{name}`, `{evidence}`, `{clause}`, `{section}` and `{reason}` in one pass; any other
 /// `{...}` is kept as written.
-fn fill(template: &str, name: &str, evidence: &str, clause: &str, section: &str, reason: &str) -> String {
+fn fill(
+    template: &str,
+    name: &str,
+    evidence: &str,
+    clause: &str,
+    section: &str,
+    reason: &str,
+) -> String {
     let mut out = String::with_capacity(template.len() + evidence.len() + clause.len() + 32);
     let mut rest = template;
     while let Some(open) = rest.find('{') {
@@ -479,7 +486,14 @@ mod tests {
     #[test]
     fn templates_fill_known_placeholders_and_keep_others() {
         assert_eq!(
-            fill("{name}: {evidence} ({section}) {clause} {reason} {other}", "N", "E", "C", "S", "R"),
+            fill(
+                "{name}: {evidence} ({section}) {clause} {reason} {other}",
+                "N",
+                "E",
+                "C",
+                "S",
+                "R"
+            ),
             "N: E (S) C R {other}"
         );
         assert_eq!(fill("no braces", "a", "b", "c", "d", "e"), "no braces");

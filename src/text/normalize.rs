@@ -412,7 +412,11 @@ fn decompose(text: &str) -> Vec<Unit> {
         }
         if ch.is_ascii() {
             units.push(Unit {
-                c: if ch == '`' { '\'' } else { ch.to_ascii_lowercase() },
+                c: if ch == '`' {
+                    '\''
+                } else {
+                    ch.to_ascii_lowercase()
+                },
                 s,
                 e,
                 edits: std::mem::take(&mut pending),
