@@ -9,11 +9,13 @@
 //! on; the exit status is 1 if any line failed, 2 on a usage or policy error. Earlier records of the
 //! same `customer` count as history.
 
+#[path = "common/input.rs"]
+mod input;
 #[path = "common/progress.rs"]
 mod progress;
 
-use kasuhara::{EngineBuilder, Incident, Lang, Policy, render_text};
-use std::io::{BufRead, BufReader, BufWriter, IsTerminal, Read, Write};
+use kasuhara::{Lang, render_text};
+use std::io::{BufWriter, IsTerminal, Write};
 use std::process::ExitCode;
 
 #[derive(PartialEq)]
@@ -71,26 +73,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let policy = match &args.policy {
-        Some(p) => match Policy::from_path(p) {
-            Ok(p) => p,
-            Err(e) => {
-                eprintln!("{e}");
-                return ExitCode::from(2);
-            }
-        },
-        None => Policy::default(),
-    };
-    let engine = match EngineBuilder::new(policy)
-        .lang(args.lang)
-        .near_misses(args.explain)
-        .build()
-    {
+    let engine = match input::build_engine(args.policy.as_deref(), args.lang, args.explain) {
         Ok(e) => e,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let color = args.format == Format::Text
         && std::io::stdout().is_terminal()
@@ -99,7 +84,6 @@ fn main() -> ExitCode {
     let mut out = BufWriter::new(stdout.lock());
     let mut stream = engine.stream();
     let mut failed = false;
-    let mut line_no = 0usize;
     let inputs: Vec<String> = if args.files.is_empty() {
         vec!["-".into()]
     } else {
@@ -107,90 +91,62 @@ fn main() -> ExitCode {
     };
     let mut progress = progress::Progress::new("classify", true);
     progress.set_total_bytes(progress::total_size(&inputs));
-    for name in inputs {
-        let reader: Box<dyn Read> = if name == "-" {
-            Box::new(std::io::stdin())
-        } else {
-            match std::fs::File::open(&name) {
-                Ok(f) => Box::new(f),
-                Err(e) => {
-                    progress.clear();
-                    eprintln!("cannot open `{name}`: {e}");
-                    failed = true;
-                    continue;
+    let mut write_error: Option<std::io::Error> = None;
+    let all_read = input::read_lines(&inputs, |event| {
+        let (number, bytes, record) = match event {
+            input::Event::IoError { file, message } => {
+                progress.clear();
+                eprintln!("`{file}`: {message}");
+                return;
+            }
+            input::Event::Line {
+                number,
+                bytes,
+                record,
+                ..
+            } => (number, bytes, record),
+        };
+        if write_error.is_some() {
+            return;
+        }
+        let result = record.and_then(|inc| {
+            stream
+                .classify(&inc)
+                .map(|a| (inc, a))
+                .map_err(|e| e.to_string())
+        });
+        progress.tick(bytes, result.is_ok());
+        let written = match result {
+            Ok((inc, a)) => match args.format {
+                Format::Json => serde_json::to_string(&a)
+                    .map_err(std::io::Error::other)
+                    .and_then(|j| writeln!(out, "{j}")),
+                Format::Text => write!(out, "{}", render_text(&inc, &a, args.lang, color)),
+            },
+            Err(msg) => {
+                failed = true;
+                match args.format {
+                    Format::Json => {
+                        let rec = serde_json::json!({ "line": number, "error": msg });
+                        writeln!(out, "{rec}")
+                    }
+                    Format::Text => writeln!(out, "line {number}: error: {msg}\n"),
                 }
             }
         };
-        let mut reader = BufReader::new(reader);
-        let mut buf = Vec::new();
-        let mut first = true;
-        loop {
-            buf.clear();
-            match reader.read_until(b'\n', &mut buf) {
-                Ok(0) => break,
-                Ok(_) => {}
-                Err(e) => {
-                    progress.clear();
-                    eprintln!("cannot read `{name}`: {e}");
-                    failed = true;
-                    break;
-                }
-            }
-            line_no += 1;
-            let line_len = buf.len();
-            let mut bytes: &[u8] = &buf;
-            if first {
-                bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-                first = false;
-            }
-            while let Some(b) = bytes
-                .strip_suffix(b"\n")
-                .or_else(|| bytes.strip_suffix(b"\r"))
-            {
-                bytes = b;
-            }
-            let result = match std::str::from_utf8(bytes) {
-                Err(e) => Err(format!("invalid UTF-8 at byte {}", e.valid_up_to())),
-                Ok(s) if s.trim().is_empty() => Err("empty line".to_string()),
-                Ok(s) => Incident::from_json(s)
-                    .map_err(|e| e.to_string())
-                    .and_then(|inc| {
-                        stream
-                            .classify(&inc)
-                            .map(|a| (inc, a))
-                            .map_err(|e| e.to_string())
-                    }),
-            };
-            progress.tick(line_len, result.is_ok());
-            let written = match result {
-                Ok((inc, a)) => match args.format {
-                    Format::Json => serde_json::to_string(&a)
-                        .map_err(std::io::Error::other)
-                        .and_then(|j| writeln!(out, "{j}")),
-                    Format::Text => write!(out, "{}", render_text(&inc, &a, args.lang, color)),
-                },
-                Err(msg) => {
-                    failed = true;
-                    match args.format {
-                        Format::Json => {
-                            let rec = serde_json::json!({ "line": line_no, "error": msg });
-                            writeln!(out, "{rec}")
-                        }
-                        Format::Text => writeln!(out, "line {line_no}: error: {msg}\n"),
-                    }
-                }
-            };
-            if let Err(e) = written {
-                if e.kind() == std::io::ErrorKind::BrokenPipe {
-                    return ExitCode::from(if failed { 1 } else { 0 });
-                }
-                progress.clear();
-                eprintln!("cannot write: {e}");
-                return ExitCode::from(2);
-            }
+        if let Err(e) = written {
+            write_error = Some(e);
         }
-    }
+    });
     progress.finish();
+    failed |= !all_read;
+    if let Some(e) = write_error {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            return ExitCode::from(u8::from(failed));
+        }
+        eprintln!("cannot write: {e}");
+        return ExitCode::from(2);
+    }
     if out.flush().is_err() {
         return ExitCode::from(2);
     }

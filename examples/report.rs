@@ -20,16 +20,18 @@
 //! A line that cannot be read is counted and listed in the report with its line number and error
 //! (never dropped silently); the exit status is then 1. Usage, policy or output errors exit with 2.
 
+#[path = "common/input.rs"]
+mod input;
 #[path = "common/progress.rs"]
 mod progress;
 
 use kasuhara::summary::{CustomerSummary, Summary, VerdictCounts};
 use kasuhara::{
-    Assessment, Channel, EngineBuilder, Evidence, Incident, Lang, Policy, Prong, Severity, Source,
-    Speaker, Stream, Verdict, describe_evidence,
+    Assessment, Channel, Evidence, Incident, Lang, Policy, Prong, Severity, Source, Speaker,
+    Stream, Verdict, describe_evidence,
 };
 use std::fmt::Write as _;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Write;
 use std::process::ExitCode;
 
 const USAGE: &str =
@@ -176,22 +178,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let policy = match &args.policy {
-        Some(p) => match Policy::from_path(p) {
-            Ok(p) => p,
-            Err(e) => {
-                eprintln!("{e}");
-                return ExitCode::from(2);
-            }
-        },
-        None => Policy::default(),
-    };
-    let engine = match EngineBuilder::new(policy).lang(args.lang).build() {
+    let engine = match input::build_engine(args.policy.as_deref(), args.lang, false) {
         Ok(e) => e,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let names: Vec<String> = if args.files.is_empty() {
         vec!["-".into()]
@@ -209,59 +198,24 @@ fn main() -> ExitCode {
         max_cases: args.max_cases,
     };
     let mut stream = engine.stream();
-    let mut io_failed = false;
-    for name in &names {
-        let reader: Box<dyn Read> = if name == "-" {
-            Box::new(std::io::stdin())
-        } else {
-            match std::fs::File::open(name) {
-                Ok(f) => Box::new(f),
-                Err(e) => {
-                    progress.clear();
-                    eprintln!("cannot open `{name}`: {e}");
-                    batch.fail(None, name, format!("cannot open: {e}"));
-                    io_failed = true;
-                    continue;
-                }
-            }
-        };
-        let mut reader = BufReader::new(reader);
-        let mut buf = Vec::new();
-        let mut first = true;
-        loop {
-            buf.clear();
-            match reader.read_until(b'\n', &mut buf) {
-                Ok(0) => break,
-                Ok(_) => {}
-                Err(e) => {
-                    progress.clear();
-                    eprintln!("cannot read `{name}`: {e}");
-                    batch.fail(None, name, format!("cannot read: {e}"));
-                    io_failed = true;
-                    break;
-                }
-            }
-            batch.lines += 1;
-            let mut bytes: &[u8] = &buf;
-            if first {
-                bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-                first = false;
-            }
-            while let Some(b) = bytes
-                .strip_suffix(b"\n")
-                .or_else(|| bytes.strip_suffix(b"\r"))
-            {
-                bytes = b;
-            }
-            let parsed = match std::str::from_utf8(bytes) {
-                Err(e) => Err(format!("invalid UTF-8 at byte {}", e.valid_up_to())),
-                Ok(s) if s.trim().is_empty() => Err("empty line".to_string()),
-                Ok(s) => Incident::from_json(s).map_err(|e| e.to_string()),
-            };
-            let ok = batch.record(&mut stream, batch.lines, name, parsed);
-            progress.tick(buf.len(), ok);
+    let all_read = input::read_lines(&names, |event| match event {
+        input::Event::IoError { file, message } => {
+            progress.clear();
+            eprintln!("`{file}`: {message}");
+            batch.fail(None, file, message);
         }
-    }
+        input::Event::Line {
+            number,
+            file,
+            bytes,
+            record,
+        } => {
+            batch.lines = number;
+            let ok = batch.record(&mut stream, number, file, record);
+            progress.tick(bytes, ok);
+        }
+    });
+    let io_failed = !all_read;
     progress.finish();
 
     let html = render(&batch, engine.policy(), args.lang);
