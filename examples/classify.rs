@@ -110,6 +110,7 @@ fn main() -> ExitCode {
             return;
         }
         let result = record.and_then(|inc| {
+            let inc = *inc;
             stream
                 .classify(&inc)
                 .map(|a| (inc, a))

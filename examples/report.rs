@@ -211,7 +211,7 @@ fn main() -> ExitCode {
             record,
         } => {
             batch.lines = number;
-            let ok = batch.record(&mut stream, number, file, record);
+            let ok = batch.record(&mut stream, number, file, record.map(|b| *b));
             progress.tick(bytes, ok);
         }
     });

@@ -127,6 +127,29 @@ fn near_misses_say_why_a_signal_did_not_fire() {
             .iter()
             .any(|m| m.reason == MissReason::Negation)
     );
+    // A customer reporting a neighbour's shouting: the shouting is the neighbour's, not theirs.
+    let a = engine
+        .classify(&Incident::from_text(
+            "t",
+            "隣の部屋の人が夜中に怒鳴っていて眠れません。",
+        ))
+        .unwrap();
+    assert!(a.findings.is_empty(), "{:?}", a.findings);
+    let m = a
+        .near_misses
+        .iter()
+        .find(|m| m.category.as_str() == "intimidation")
+        .unwrap();
+    assert_eq!(m.reason, MissReason::NotCustomer);
+    assert_eq!(m.by.as_ref().map(|r| r.as_str()), Some("third_party.ja"));
+    // But "your staff are incompetent" insults the staff: their people are the target there.
+    let a = engine
+        .classify(&Incident::from_text(
+            "s",
+            "Your staff are incompetent idiots.",
+        ))
+        .unwrap();
+    assert!(a.has("insult"));
 }
 
 const SNAPSHOT_RECORD: &str = r#"{"id":"SNAP-1","occurred_at":"2025-10-06T11:00:00+09:00","utterances":[

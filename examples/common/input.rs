@@ -35,7 +35,7 @@ pub enum Event<'a> {
         number: usize,
         file: &'a str,
         bytes: usize,
-        record: Result<Incident, String>,
+        record: Result<Box<Incident>, String>,
     },
     /// A file that could not be opened or read to the end.
     IoError { file: &'a str, message: String },
@@ -94,7 +94,9 @@ pub fn read_lines(names: &[String], mut each: impl FnMut(Event<'_>)) -> bool {
             let record = match std::str::from_utf8(bytes) {
                 Err(e) => Err(format!("invalid UTF-8 at byte {}", e.valid_up_to())),
                 Ok(s) if s.trim().is_empty() => Err("empty line".to_string()),
-                Ok(s) => Incident::from_json(s).map_err(|e| e.to_string()),
+                Ok(s) => Incident::from_json(s)
+                    .map(Box::new)
+                    .map_err(|e| e.to_string()),
             };
             each(Event::Line {
                 number,

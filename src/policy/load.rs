@@ -626,7 +626,7 @@ fn load(user: Vec<(String, String)>, io: Vec<Diagnostic>) -> Result<Policy, Load
                 "no_defect" => CueKind::NoDefect,
                 "outside_contract" => CueKind::OutsideContract,
                 "unrelated" => CueKind::Unrelated,
-                "negation" => {
+                kind @ ("negation" | "third_party") => {
                     let scope = match c.scope.as_ref().map(|s| (s.get_ref().as_str(), s.span())) {
                         Some(("before", _)) => Scope::Before,
                         Some(("after", _)) => Scope::After,
@@ -647,7 +647,7 @@ fn load(user: Vec<(String, String)>, io: Vec<Diagnostic>) -> Result<Policy, Load
                                 c.id.span(),
                                 rule,
                                 K::Missing,
-                                "a negation cue needs `scope`",
+                                "a negation or third_party cue needs `scope`",
                                 None,
                             );
                             Scope::After
@@ -661,7 +661,7 @@ fn load(user: Vec<(String, String)>, io: Vec<Diagnostic>) -> Result<Policy, Load
                                 c.id.span(),
                                 rule,
                                 K::Missing,
-                                "a negation cue needs `within`",
+                                "a negation or third_party cue needs `within`",
                                 None,
                             );
                             1
@@ -672,10 +672,18 @@ fn load(user: Vec<(String, String)>, io: Vec<Diagnostic>) -> Result<Policy, Load
                         .iter()
                         .map(|a| cat(&mut ctx, file, a, rule))
                         .collect();
-                    CueKind::Negation {
-                        scope,
-                        within,
-                        applies_to,
+                    if kind == "negation" {
+                        CueKind::Negation {
+                            scope,
+                            within,
+                            applies_to,
+                        }
+                    } else {
+                        CueKind::ThirdParty {
+                            scope,
+                            within,
+                            applies_to,
+                        }
                     }
                 }
                 "contact_count" => {

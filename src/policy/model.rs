@@ -320,6 +320,13 @@ pub(crate) enum CueKind {
         within: usize,
         applies_to: Vec<usize>,
     },
+    /// Attributes text hits of `applies_to` to someone other than the customer: a third party
+    /// named as the subject (「隣の部屋の人が」, "your porter was ..."), within `within` chars.
+    ThirdParty {
+        scope: Scope,
+        within: usize,
+        applies_to: Vec<usize>,
+    },
     /// A count of contacts stated in text, over `window_hours`.
     ContactCount {
         window_hours: i64,

@@ -144,7 +144,12 @@ fn scan_one(
                 .push(miss(MissReason::Exception, Some(&policy.exceptions[x].id)));
             continue;
         }
-        if let Some(c) = negated_by(policy, ntext, h, entry.category, raw) {
+        if let Some(c) = cancelled_by(policy, ntext, h, entry.category, raw, true) {
+            out.misses
+                .push(miss(MissReason::NotCustomer, Some(&policy.cues[c].id)));
+            continue;
+        }
+        if let Some(c) = cancelled_by(policy, ntext, h, entry.category, raw, false) {
             out.misses
                 .push(miss(MissReason::Negation, Some(&policy.cues[c].id)));
             continue;
@@ -161,23 +166,36 @@ fn scan_one(
     }
 }
 
-/// The negation cue that cancels hit `h`, if any: within its window, in the same sentence.
-fn negated_by(
+/// The negation cue (or, with `third_party`, the third-party cue) that cancels hit `h`, if any:
+/// within its window, in the same sentence.
+fn cancelled_by(
     policy: &Policy,
     text: &str,
     h: &RawHit,
     category: usize,
     raw: &[RawHit],
+    third_party: bool,
 ) -> Option<usize> {
     raw.iter().find_map(|x| {
         let Owner::Cue(c) = x.owner else { return None };
-        let CueKind::Negation {
-            scope,
-            within,
-            applies_to,
-        } = &policy.cues[c].kind
-        else {
-            return None;
+        let (scope, within, applies_to) = match (&policy.cues[c].kind, third_party) {
+            (
+                CueKind::Negation {
+                    scope,
+                    within,
+                    applies_to,
+                },
+                false,
+            )
+            | (
+                CueKind::ThirdParty {
+                    scope,
+                    within,
+                    applies_to,
+                },
+                true,
+            ) => (scope, within, applies_to),
+            _ => return None,
         };
         if !applies_to.is_empty() && !applies_to.contains(&category) {
             return None;
