@@ -290,7 +290,11 @@ impl Incident {
                 Ok(inc)
             }
             Err(e) => {
-                let path = e.path().to_string();
+                let path = match e.path().to_string() {
+                    // A key of "" has an empty path: name the record instead.
+                    p if p.is_empty() || p == "." => ".".to_string(),
+                    p => p,
+                };
                 Err(IncidentError {
                     field: path,
                     message: e.inner().to_string(),

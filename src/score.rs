@@ -30,49 +30,74 @@ fn evidence_key(e: &Evidence) -> (Source, Option<usize>, Option<(usize, usize)>,
     (e.source, e.utterance, e.span, e.rule.as_str())
 }
 
-/// Keeps the longest of overlapping text hits and at most `max_per_rule` hits per rule.
+/// One piece of evidence per place. Of text hits that nest (one inside the other, or on the same
+/// span) the strongest is kept, then the longest, then the first by rule id: "ugly bitch" (0.6)
+/// does not hide "bitch" (0.85), and "your tits" is not counted twice for the "tits" inside it.
+/// The evidence then cites the whole phrase around a kept hit. Hits that only partly overlap
+/// both count, and so do facts (no span). Then at most
+/// `max_per_rule` hits per rule, in text order.
 fn prune(mut signals: Vec<Signal>, max_per_rule: usize) -> Vec<Signal> {
-    // By place, heaviest first, so that of two rules on one span the heavier is kept.
-    let place = |e: &Evidence| (e.source, e.utterance, e.span);
+    let len = |e: &Evidence| e.span.map_or(0, |(s, e)| e - s);
     signals.sort_by(|a, b| {
-        place(&a.evidence)
-            .cmp(&place(&b.evidence))
-            .then(b.weight.total_cmp(&a.weight))
-            .then(a.evidence.rule.cmp(&b.evidence.rule))
+        b.weight
+            .total_cmp(&a.weight)
+            .then(len(&b.evidence).cmp(&len(&a.evidence)))
+            .then(evidence_key(&a.evidence).cmp(&evidence_key(&b.evidence)))
     });
-    let contains = |outer: &Evidence, inner: &Evidence| -> bool {
-        match (outer.span, inner.span) {
-            (Some((os, oe)), Some((is, ie))) => {
-                outer.source == inner.source
-                    && outer.utterance == inner.utterance
-                    && os <= is
-                    && ie <= oe
-                    && (os, oe) != (is, ie)
-            }
-            _ => false,
+    let nests = |a: &Evidence, b: &Evidence| match (a.span, b.span) {
+        (Some((a0, a1)), Some((b0, b1))) => {
+            a.source == b.source
+                && a.utterance == b.utterance
+                && ((a0 <= b0 && b1 <= a1) || (b0 <= a0 && a1 <= b1))
         }
+        _ => false,
     };
-    let mut kept: Vec<Signal> = Vec::new();
-    for (i, s) in signals.iter().enumerate() {
-        let shadowed = signals
-            .iter()
-            .enumerate()
-            .any(|(j, o)| j != i && contains(&o.evidence, &s.evidence));
-        let duplicate = kept.iter().any(|k| {
-            k.evidence.span.is_some()
-                && k.evidence.span == s.evidence.span
-                && k.evidence.source == s.evidence.source
-                && k.evidence.utterance == s.evidence.utterance
-        });
-        let per_rule = kept
-            .iter()
-            .filter(|k| k.evidence.rule == s.evidence.rule)
-            .count();
-        if !shadowed && !duplicate && per_rule < max_per_rule {
+    let mut kept: Vec<Signal> = Vec::with_capacity(signals.len());
+    for s in &signals {
+        if !kept.iter().any(|k| nests(&k.evidence, &s.evidence)) {
             kept.push(s.clone());
         }
     }
+    // Cite the whole phrase: a kept hit's evidence widens to the longest hit around it that holds
+    // no other kept hit ("grabbed her" → "grabbed her butt"); its weight stays the stronger one.
+    let within =
+        |outer: &Evidence, inner: &Evidence| nests(outer, inner) && len(outer) >= len(inner);
+    for i in 0..kept.len() {
+        let widest = signals
+            .iter()
+            .filter(|o| within(&o.evidence, &kept[i].evidence))
+            .filter(|o| {
+                kept.iter()
+                    .enumerate()
+                    .all(|(j, k)| j == i || !within(&o.evidence, &k.evidence))
+            })
+            .max_by(|a, b| {
+                len(&a.evidence)
+                    .cmp(&len(&b.evidence))
+                    .then(evidence_key(&b.evidence).cmp(&evidence_key(&a.evidence)))
+            });
+        if let Some(w) = widest
+            && len(&w.evidence) > len(&kept[i].evidence)
+        {
+            kept[i].evidence = w.evidence.clone();
+        }
+    }
     kept.sort_by(|a, b| evidence_key(&a.evidence).cmp(&evidence_key(&b.evidence)));
+    let mut per_rule: Vec<(crate::policy::RuleId, usize)> = Vec::new();
+    kept.retain(|s| {
+        let rule = &s.evidence.rule;
+        match per_rule.iter_mut().find(|(r, _)| r == rule) {
+            Some((_, n)) if *n >= max_per_rule => false,
+            Some((_, n)) => {
+                *n += 1;
+                true
+            }
+            None => {
+                per_rule.push((rule.clone(), 1));
+                true
+            }
+        }
+    });
     kept
 }
 

@@ -691,7 +691,7 @@ proptest! {
 
     /// Normalizing normalized text changes nothing.
     #[test]
-    #[ignore = "BUG: src/text/normalize.rs join_separated: a space next to 「・」 between Japanese characters is dropped in one pass and the 「・」 in the next (\"殺すぞ ・バカ\")"]
+    #[ignore = "BUG: src/text/normalize.rs is not idempotent: separator runs beside 「・」 (\"殺すぞ ・バカ\"), stretches beside separated letters (\"ttt.t.t\"), marks that decompose to a space (\"a ˛ b\"); see the regression tests at the end"]
     fn normalization_is_idempotent(text in prop_oneof![mixed_text(), any::<String>()]) {
         let once = normalize(&text);
         let twice = normalize(once.as_str());

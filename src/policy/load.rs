@@ -1269,8 +1269,8 @@ fn compile_patterns(
             .nest_limit(limits::REGEX_NEST_LIMIT)
             .build()
         {
-            Ok(re) if re.is_match("") => {
-                ctx.report(file, r.span(), rule, K::EmptyPattern, "regex matches the empty string", None);
+            Ok(re) if can_match_empty(&re) => {
+                ctx.report(file, r.span(), rule, K::EmptyPattern, "regex can match an empty span (e.g. only `\\b` or an optional group)", None);
                 None
             }
             Ok(re) => Some(re),
@@ -1477,4 +1477,12 @@ mod tests {
         assert_eq!(ascii_word_boundaries(r"\\b\d"), r"\\b\d");
         assert_eq!(ascii_word_boundaries(r"a\B"), r"a(?-u:\B)");
     }
+}
+
+/// Whether a regex can match an empty span somewhere: evidence must quote at least a character.
+/// Probed on texts with the word and script boundaries a rule can see.
+fn can_match_empty(re: &regex::Regex) -> bool {
+    ["", " ", "a", "ab cd", "あい", "a あ", "1 a", "。a", "\n"]
+        .iter()
+        .any(|t| re.find_iter(t).any(|m| m.is_empty()))
 }

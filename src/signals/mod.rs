@@ -364,11 +364,30 @@ fn emergency(ctx: &Ctx<'_>) -> Option<Evidence> {
             "emergencies are exempt".into(),
         )),
         Some(false) => None,
-        None => ctx
-            .cues
-            .iter()
-            .find(|c| *ctx.cue_kind(c) == CueKind::Emergency && !negated(ctx, c))
-            .map(|c| c.evidence.clone()),
+        None => {
+            let hits: Vec<&text::CueHit> = ctx
+                .cues
+                .iter()
+                .filter(|c| *ctx.cue_kind(c) == CueKind::Emergency)
+                .collect();
+            // Overlapping cues are one phrase: a negated "water leak" also negates the "leak"
+            // inside it and the "no water" that overlaps it ("there is no water leak").
+            let overlap =
+                |a: &text::CueHit, b: &text::CueHit| match (a.evidence.span, b.evidence.span) {
+                    (Some((a0, a1)), Some((b0, b1))) => {
+                        a.evidence.source == b.evidence.source
+                            && a.evidence.utterance == b.evidence.utterance
+                            && a0 < b1
+                            && b0 < a1
+                    }
+                    _ => false,
+                };
+            let negated_hits: Vec<&&text::CueHit> =
+                hits.iter().filter(|c| negated(ctx, c)).collect();
+            hits.iter()
+                .find(|c| !negated_hits.iter().any(|n| overlap(n, c)))
+                .map(|c| c.evidence.clone())
+        }
     }
 }
 

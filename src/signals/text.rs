@@ -136,10 +136,16 @@ fn scan_one(
             by: by.cloned(),
             evidence: ev.clone(),
         };
-        if let Some(x) = raw.iter().find_map(|x| match x.owner {
-            Owner::Exception(xi) if x.start <= h.start && h.end <= x.end => Some(xi),
-            _ => None,
-        }) {
+        // Of several exceptions around the hit, cite the one with the smallest id, so the
+        // output does not depend on the order of rules.
+        if let Some(x) = raw
+            .iter()
+            .filter_map(|x| match x.owner {
+                Owner::Exception(xi) if x.start <= h.start && h.end <= x.end => Some(xi),
+                _ => None,
+            })
+            .min_by(|a, b| policy.exceptions[*a].id.cmp(&policy.exceptions[*b].id))
+        {
             out.misses
                 .push(miss(MissReason::Exception, Some(&policy.exceptions[x].id)));
             continue;
@@ -176,38 +182,46 @@ fn cancelled_by(
     raw: &[RawHit],
     third_party: bool,
 ) -> Option<usize> {
-    raw.iter().find_map(|x| {
-        let Owner::Cue(c) = x.owner else { return None };
-        let (scope, within, applies_to) = match (&policy.cues[c].kind, third_party) {
-            (
-                CueKind::Negation {
-                    scope,
-                    within,
-                    applies_to,
-                },
-                false,
-            )
-            | (
-                CueKind::ThirdParty {
-                    scope,
-                    within,
-                    applies_to,
-                },
-                true,
-            ) => (scope, within, applies_to),
-            _ => return None,
-        };
-        if !applies_to.is_empty() && !applies_to.contains(&category) {
-            return None;
-        }
-        let gap = match scope {
-            // A cue may overlap the hit ("not going to" + "going to kill you").
-            Scope::After if x.end > h.end && x.start > h.start => &text[h.end..x.start.max(h.end)],
-            Scope::Before if x.start < h.start && x.end < h.end => {
-                &text[x.end.min(h.start)..h.start]
+    // Of several cues, the one with the smallest id: results must not depend on rule order.
+    let mut found: Vec<usize> = raw
+        .iter()
+        .filter_map(|x| {
+            let Owner::Cue(c) = x.owner else { return None };
+            let (scope, within, applies_to) = match (&policy.cues[c].kind, third_party) {
+                (
+                    CueKind::Negation {
+                        scope,
+                        within,
+                        applies_to,
+                    },
+                    false,
+                )
+                | (
+                    CueKind::ThirdParty {
+                        scope,
+                        within,
+                        applies_to,
+                    },
+                    true,
+                ) => (scope, within, applies_to),
+                _ => return None,
+            };
+            if !applies_to.is_empty() && !applies_to.contains(&category) {
+                return None;
             }
-            _ => return None,
-        };
-        (gap.chars().count() <= *within && !gap.chars().any(ends_sentence)).then_some(c)
-    })
+            let gap = match scope {
+                // A cue may overlap the hit ("not going to" + "going to kill you").
+                Scope::After if x.end > h.end && x.start > h.start => {
+                    &text[h.end..x.start.max(h.end)]
+                }
+                Scope::Before if x.start < h.start && x.end < h.end => {
+                    &text[x.end.min(h.start)..h.start]
+                }
+                _ => return None,
+            };
+            (gap.chars().count() <= *within && !gap.chars().any(ends_sentence)).then_some(c)
+        })
+        .collect();
+    found.sort_by(|a, b| policy.cues[*a].id.cmp(&policy.cues[*b].id));
+    found.first().copied()
 }

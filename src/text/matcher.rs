@@ -132,6 +132,9 @@ impl Matcher {
                     let Some(m) = caps.name("hit").or_else(|| caps.get(0)) else {
                         continue;
                     };
+                    if m.is_empty() {
+                        continue;
+                    }
                     let n = caps.name("n").and_then(|g| parse_number(g.as_str()));
                     out.push(RawHit {
                         owner: *owner,
@@ -141,7 +144,7 @@ impl Matcher {
                     });
                 }
             } else {
-                for m in re.find_iter(text) {
+                for m in re.find_iter(text).filter(|m| !m.is_empty()) {
                     out.push(RawHit {
                         owner: *owner,
                         start: m.start(),

@@ -201,6 +201,7 @@ pub fn normalize(text: &str) -> Normalized {
     }
     let mut units = decompose(text);
     leet(&mut units);
+    collapse_stretches(&mut units);
     mark_separators(&mut units);
     let mut out = Normalized {
         text: String::with_capacity(text.len()),
@@ -441,12 +442,16 @@ fn decompose(text: &str) -> Vec<Unit> {
                 continue;
             }
             if d.is_whitespace() {
-                units.push(Unit {
-                    c: ' ',
-                    s,
-                    e,
-                    edits: std::mem::take(&mut pending),
-                });
+                // Like any whitespace: one space for a run ("a ˛ b" is "a b").
+                match units.last_mut() {
+                    Some(last) if last.c == ' ' || last.c == '\n' => last.e = last.e.max(e),
+                    _ => units.push(Unit {
+                        c: ' ',
+                        s,
+                        e,
+                        edits: std::mem::take(&mut pending),
+                    }),
+                }
                 continue;
             }
             for l in d.to_lowercase() {
@@ -521,6 +526,76 @@ fn is_separator(c: char) -> bool {
     matches!(c, ' ' | '.' | '-' | '_' | '*' | '・' | '･' | '/' | '+')
 }
 
+/// How many of a run of 3 or more identical Latin letters to keep: one of a vowel ("stuuupid",
+/// "baaaka"), two of a consonant, which English words often double ("killllll" → "kill",
+/// "assss" → "ass").
+fn stretch_keep(c: char) -> usize {
+    if matches!(c, 'a' | 'e' | 'i' | 'o' | 'u' | 'y') {
+        1
+    } else {
+        2
+    }
+}
+
+/// Step 2b: stretched letters collapse before separators are joined, so "kkk.i.l.l" joins like
+/// "k.i.l.l" and the result is stable ("GGG_d_d").
+fn collapse_stretches(units: &mut Vec<Unit>) {
+    let mut out: Vec<Unit> = Vec::with_capacity(units.len());
+    let mut i = 0;
+    while i < units.len() {
+        let u = units[i];
+        let mut j = i + 1;
+        while j < units.len() && units[j].c == u.c {
+            j += 1;
+        }
+        let run = j - i;
+        let stretched = if is_latin_letter(u.c) {
+            run >= 3
+        } else {
+            matches!(u.c, 'ー' | '〜' | 'っ') && run >= 2
+        };
+        if stretched {
+            // A stretched letter that starts a split word ("kkk.i.l.l") is one letter of it.
+            let starts_split = j + 1 < units.len()
+                && is_separator(units[j].c)
+                && is_latin_letter(units[j + 1].c)
+                && units.get(j + 2).is_none_or(|v| !is_word_char(v.c));
+            // ... and one that ends one ("f u c kkk").
+            let ends_split = i >= 2
+                && is_separator(units[i - 1].c)
+                && is_latin_letter(units[i - 2].c)
+                && (i < 3 || !is_word_char(units[i - 3].c));
+            let keep = if is_latin_letter(u.c) && !starts_split && !ends_split {
+                stretch_keep(u.c)
+            } else {
+                1
+            };
+            let edits: u32 = units[i..j].iter().map(|v| v.edits).sum::<u32>() + (run - keep) as u32;
+            // One kept letter covers the whole run; with two, the first covers all but the last
+            // letter and the second the last one. The first carries the edits.
+            let last = units[j - 1];
+            if keep == 1 {
+                out.push(Unit {
+                    e: last.e,
+                    edits,
+                    ..u
+                });
+            } else {
+                out.push(Unit {
+                    e: last.s,
+                    edits,
+                    ..u
+                });
+                out.push(Unit { edits: 0, ..last });
+            }
+        } else {
+            out.extend_from_slice(&units[i..j]);
+        }
+        i = j;
+    }
+    *units = out;
+}
+
 /// Marks a dropped unit (a separator inside a split word): control characters never reach here.
 const DROPPED: char = '\0';
 
@@ -560,14 +635,24 @@ fn mark_separators(units: &mut [Unit]) {
         }
         i = j + 1;
     }
-    // Japanese: a space or dot between two Japanese characters.
-    for i in 1..n.saturating_sub(1) {
-        if matches!(units[i].c, ' ' | '.' | '*' | '_' | '・' | '･')
-            && is_japanese(units[i - 1].c)
-            && is_japanese(units[i + 1].c)
-        {
-            units[i].c = DROPPED;
+    // Japanese: a run of spaces or dots between two Japanese characters (「死 ね」, 「死 ・ね」).
+    let jp_sep = |c: char| matches!(c, ' ' | '.' | '*' | '_' | '・' | '･');
+    let mut i = 1;
+    while i + 1 < n {
+        if !jp_sep(units[i].c) || !is_japanese(units[i - 1].c) || jp_sep(units[i - 1].c) {
+            i += 1;
+            continue;
         }
+        let mut j = i;
+        while j < n && jp_sep(units[j].c) {
+            j += 1;
+        }
+        if j < n && is_japanese(units[j].c) {
+            for u in &mut units[i..j] {
+                u.c = DROPPED;
+            }
+        }
+        i = j;
     }
 }
 
@@ -606,13 +691,19 @@ fn emit(units: &[Unit], out: &mut Normalized) {
         }
         if run >= min {
             let span = &units[i..end];
-            let edits = span.iter().map(|v| v.edits).sum::<u32>() + span.len() as u32 - 1;
-            out.push(
-                u.c,
-                u.s,
-                units[end - 1].e,
-                edits + std::mem::take(&mut carry),
-            );
+            let keep = if is_latin_letter(u.c) {
+                stretch_keep(u.c)
+            } else {
+                1
+            };
+            let edits = span.iter().map(|v| v.edits).sum::<u32>() + (span.len() - keep) as u32;
+            let last = units[end - 1];
+            if keep == 1 {
+                out.push(u.c, u.s, last.e, edits + std::mem::take(&mut carry));
+            } else {
+                out.push(u.c, u.s, last.s, edits + std::mem::take(&mut carry));
+                out.push(last.c, last.s, last.e, 0);
+            }
             i = end;
         } else {
             out.push(u.c, u.s, u.e, u.edits + std::mem::take(&mut carry));
@@ -687,6 +778,12 @@ mod tests {
     #[test]
     fn stretches_collapsed() {
         assert_eq!(n("stuuupid"), "stupid");
+        assert_eq!(n("killllll"), "kill");
+        assert_eq!(n("kkk.i.l.l you"), "kill you");
+        assert_eq!(n("GGG_d_d"), n(&n("GGG_d_d")));
+        assert_eq!(n("殺すぞ ・バカ"), "殺すぞばか");
+        assert_eq!(n("死 ・ね"), "死ね");
+        assert_eq!(n("a \u{02DB} b"), n(&n("a \u{02DB} b")));
         assert_eq!(n("バーーーカ"), "ばーか");
         assert_eq!(n("good"), "good");
         assert_eq!(n("ふざけんなっっっ"), "ふざけんなっ");
