@@ -1467,6 +1467,14 @@ fn ascii_word_boundaries(src: &str) -> String {
     out
 }
 
+/// Whether a regex can match an empty span somewhere: evidence must quote at least a character.
+/// Probed on texts with the word and script boundaries a rule can see.
+fn can_match_empty(re: &regex::Regex) -> bool {
+    ["", " ", "a", "ab cd", "あい", "a あ", "1 a", "。a", "\n"]
+        .iter()
+        .any(|t| re.find_iter(t).any(|m| m.is_empty()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::ascii_word_boundaries;
@@ -1477,12 +1485,4 @@ mod tests {
         assert_eq!(ascii_word_boundaries(r"\\b\d"), r"\\b\d");
         assert_eq!(ascii_word_boundaries(r"a\B"), r"a(?-u:\B)");
     }
-}
-
-/// Whether a regex can match an empty span somewhere: evidence must quote at least a character.
-/// Probed on texts with the word and script boundaries a rule can see.
-fn can_match_empty(re: &regex::Regex) -> bool {
-    ["", " ", "a", "ab cd", "あい", "a あ", "1 a", "。a", "\n"]
-        .iter()
-        .any(|t| re.find_iter(t).any(|m| m.is_empty()))
 }
