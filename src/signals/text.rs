@@ -53,6 +53,14 @@ pub(crate) fn observe(policy: &Policy, matcher: &Matcher, incident: &Incident) -
             &mut out,
         );
     }
+    // In text order, then by rule id: whichever cue is cited first must not depend on the order
+    // of rules in the files.
+    out.cues.sort_by(|a, b| {
+        let key = |c: &CueHit| (c.evidence.source, c.evidence.utterance, c.evidence.span);
+        key(a)
+            .cmp(&key(b))
+            .then_with(|| a.evidence.rule.cmp(&b.evidence.rule))
+    });
     out
 }
 
