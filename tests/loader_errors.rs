@@ -656,17 +656,16 @@ proptest! {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Regression tests for bugs found here
+// Regression tests for bugs found here (fixed in 339271c)
 // ---------------------------------------------------------------------------------------------
 
-/// The loader refuses a regex only when it matches the empty *text* (`re.is_match("")`), but a
-/// regex can match an empty *span* inside non-empty text: `\bq?` matches at every word boundary,
-/// `(?P<hit>x?)dunce` has an empty `hit` group. Such a policy loads, and then cites evidence with an
-/// empty span and an empty excerpt: on "you dunce ok" it reports a threat (score 0.9, verdict
+/// The loader used to refuse a regex only when it matched the empty *text* (`re.is_match("")`), but
+/// a regex can match an empty *span* inside non-empty text: `\bq?` matches at every word boundary,
+/// `(?P<hit>x?)dunce` has an empty `hit` group. Such a policy loaded, and then cited evidence with an
+/// empty span and an empty excerpt: on "you dunce ok" it reported a threat (score 0.9, verdict
 /// harassment) quoting "" three times. A rule must either be refused at load time or never yield
-/// an empty span.
+/// an empty span. (Fixed in 339271c.)
 #[test]
-#[ignore = "BUG: src/policy/load.rs compile_patterns accepts regexes that match empty spans in context; src/text/matcher.rs scan keeps empty matches"]
 fn a_regex_that_can_match_an_empty_span_is_refused_or_never_cites_an_empty_excerpt() {
     for (category, regex) in [("threat", r"\bq?"), ("insult", r"(?P<hit>x?)dunce")] {
         let src = format!(
