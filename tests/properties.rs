@@ -573,6 +573,18 @@ fn permuted_sources(seed: u64, keys: &[&str]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Whether two characters that normalize to whitespace follow each other once invisible
+/// characters (which normalization drops) are set aside.
+fn has_space_run(text: &str) -> bool {
+    let folded: Vec<String> = text
+        .chars()
+        .map(|c| normalize(&c.to_string()).as_str().to_string())
+        .filter(|n| !n.is_empty())
+        .collect();
+    let space = |n: &str| n.starts_with(char::is_whitespace);
+    folded.windows(2).any(|w| space(&w[0]) && space(&w[1]))
+}
+
 /// Classifies `records` (near misses on) with the on-disk policy and with the arrays `keys` of its
 /// rule files shuffled by `seed`, and compares the JSON.
 fn check_permuted(seed: u64, keys: &[&str], records: &[Incident]) -> Result<(), TestCaseError> {
@@ -665,6 +677,23 @@ proptest! {
                 }
             }
         }
+    }
+
+    /// Normalizing normalized text changes nothing, for text made of the fragments above without a
+    /// run of two or more spaces (the general case, over any string, is
+    /// `normalization_is_idempotent`, ignored as a known bug).
+    #[test]
+    fn normalization_is_idempotent_on_fragments_without_space_runs(
+        parts in prop::collection::vec(
+            (prop::sample::select(FRAGMENTS), prop::sample::select(SEPARATORS)),
+            0..14,
+        )
+    ) {
+        let text: String = parts.iter().map(|(f, s)| format!("{f}{s}")).collect();
+        prop_assume!(!has_space_run(&text));
+        let once = normalize(&text);
+        let twice = normalize(once.as_str());
+        prop_assert_eq!(twice.as_str(), once.as_str(), "input {:?}", text);
     }
 
     /// Normalizing normalized text changes nothing.
@@ -782,7 +811,6 @@ proptest! {
 
     /// The same with the `[[cue]]` arrays shuffled too.
     #[test]
-    #[ignore = "BUG: src/signals/mod.rs cites the first matching cue in rule order (validity() `cue(kind)`, the emergency lookup in off_hours, ties in the stated-count and duration max_by); see the_cue_cited_for_a_request_fact_or_an_emergency_does_not_depend_on_the_order_of_cues"]
     fn order_of_cues_in_a_file_does_not_change_results(
         seed in any::<u64>(),
         records in prop::collection::vec(record(), 4..10),
@@ -1277,7 +1305,6 @@ fn sources_with_cues_reversed() -> Vec<(String, String)> {
 /// of a near miss name whichever cue comes first in the rule files, so reordering cues changes a
 /// finding's evidence.
 #[test]
-#[ignore = "BUG: src/signals/mod.rs validity() `cue(kind)` and the emergency lookup in off_hours take the first matching cue in rule order, not a rule-order-independent one (e.g. earliest in the text)"]
 fn the_cue_cited_for_a_request_fact_or_an_emergency_does_not_depend_on_the_order_of_cues() {
     let reversed = EngineBuilder::new(load(&sources_with_cues_reversed()))
         .near_misses(true)
@@ -1305,7 +1332,6 @@ fn json_of(a: &Assessment) -> String {
 /// 8525232546288662736797696.00" vs "...661663055872.00"), and at a threshold (amount requested
 /// equal to amount charged) possibly a different finding.
 #[test]
-#[ignore = "BUG: Cargo.toml: serde_json lacks features = [\"float_roundtrip\"]; Incident::from_json reads 10932.405845142857 as 10932.405845142855"]
 fn an_amount_survives_its_json_round_trip_exactly() {
     let amount = 10932.405845142857_f64;
     let inc = Incident {
@@ -1330,7 +1356,6 @@ fn an_amount_survives_its_json_round_trip_exactly() {
 /// and the spacing evades the lexicon: "I'll k  i  l  l you" is no threat, "f  u  c  k you" no
 /// insult, while the same with single spaces are.
 #[test]
-#[ignore = "BUG: src/text/normalize.rs joins single letters only across one separator; a run of spaces (merged to one space only in the output) blocks the join: \"f  u  c  k you\" -> \"f u c k you\""]
 fn letters_separated_by_runs_of_spaces_are_joined_like_single_spaces() {
     for s in ["u  r  iii", "に    u  r  iiiiiiiiiiiiiii", "f  u  c  k you"] {
         let once = normalize(s);
@@ -1352,4 +1377,30 @@ fn letters_separated_by_runs_of_spaces_are_joined_like_single_spaces() {
             normalize(s).as_str()
         );
     }
+}
+
+/// Still open. Found by `normalization_is_idempotent` at 20,000 cases after the fixes of 339271c:
+/// the ASCII grave accent is folded to an apostrophe ("`" → "'"), but the fullwidth one 「｀」
+/// only becomes "`" on the first pass and "'" on the second; so "I｀ll kill you" is read as
+/// "i`ll kill you" and misses "i'll kill you". And a compatibility character that expands into
+/// letters and separators (「℀」 → "a/c") is joined with its neighbours only on a second pass
+/// ("℀/a" → "a/c/a" → "aca").
+#[test]
+fn what_a_character_decomposes_into_is_normalized_like_the_same_text_typed() {
+    for s in ["｀", "you｀re an idiot", "℀/a "] {
+        let once = normalize(s);
+        assert_eq!(
+            normalize(once.as_str()).as_str(),
+            once.as_str(),
+            "input {s:?}"
+        );
+    }
+    let a = engine()
+        .classify(&Incident::from_text("a", "I｀ll kill you"))
+        .unwrap();
+    assert!(
+        a.has("threat"),
+        "\"I｀ll kill you\" is not a threat (normalized {:?})",
+        normalize("I｀ll kill you").as_str()
+    );
 }

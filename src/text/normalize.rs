@@ -381,7 +381,11 @@ fn decompose(text: &str) -> Vec<Unit> {
             && a != '~'
         {
             units.push(Unit {
-                c: a.to_ascii_lowercase(),
+                c: if a == '`' {
+                    '\''
+                } else {
+                    a.to_ascii_lowercase()
+                },
                 s,
                 e,
                 edits: std::mem::take(&mut pending),
@@ -599,6 +603,30 @@ fn collapse_stretches(units: &mut Vec<Unit>) {
 /// Marks a dropped unit (a separator inside a split word): control characters never reach here.
 const DROPPED: char = '\0';
 
+/// Whether the single letter at `at` begins a run of 3 or more single letters joined by one
+/// separator other than `sep` ("i.d.i.o.t" after "S T U P I D ").
+fn starts_other_run(units: &[Unit], at: usize, sep: char) -> bool {
+    let n = units.len();
+    let Some(other) = units.get(at + 1).map(|u| u.c) else {
+        return false;
+    };
+    if !is_separator(other) || other == sep {
+        return false;
+    }
+    let single = |i: usize| {
+        is_latin_letter(units[i].c)
+            && (i == 0 || !is_word_char(units[i - 1].c))
+            && (i + 1 >= n || !is_word_char(units[i + 1].c))
+    };
+    let mut letters = 1;
+    let mut j = at;
+    while j + 2 < n && units[j + 1].c == other && single(j + 2) {
+        j += 2;
+        letters += 1;
+    }
+    letters >= 3
+}
+
 /// Step 3: "f u c k", "k.i.l.l" → joined; 「死 ね」 → 「死ね」. Marks the separators as dropped.
 fn mark_separators(units: &mut [Unit]) {
     let n = units.len();
@@ -614,15 +642,18 @@ fn mark_separators(units: &mut [Unit]) {
             i += 1;
             continue;
         }
-        // One separator throughout, each a single character of the original: "f u c k", not
-        // "S T U P I D  i.d.i.o.t" (a double space or a new separator starts a new word).
-        let sep_ok = |u: &Unit, first: char| {
-            is_separator(u.c) && u.c == first && (u.e - u.s) as usize == u.c.len_utf8()
-        };
-        let first_sep = if i + 1 < n { units[i + 1].c } else { ' ' };
+        // One separator throughout ("f u c k", "f  u  c  k", "k.i.l.l"); a letter followed by
+        // another kind of separator starts the next word ("S T U P I D  i.d.i.o.t").
+        let sep = if i + 1 < n { units[i + 1].c } else { ' ' };
         let mut j = i;
         let mut letters = 1;
-        while j + 2 < n && sep_ok(&units[j + 1], first_sep) && single(units, j + 2) {
+        while j + 2 < n
+            && is_separator(units[j + 1].c)
+            && units[j + 1].c == sep
+            && single(units, j + 2)
+            // A letter that starts another split word, with another separator, belongs to it.
+            && !starts_other_run(units, j + 2, sep)
+        {
             j += 2;
             letters += 1;
         }
@@ -756,6 +787,9 @@ mod tests {
     fn separators_join_one_word_only() {
         assert_eq!(n("S T U P I D  i.d.i.o.t"), "stupid idiot");
         assert_eq!(n("k i l l-m e"), "kill-m e");
+        assert_eq!(n("f  u  c  k"), "fuck");
+        assert_eq!(n("a b  c d"), n(&n("a b  c d")));
+        assert_eq!(n("I\u{FF40}ll"), "i'll");
     }
 
     #[test]
