@@ -680,8 +680,8 @@ proptest! {
     }
 
     /// Normalizing normalized text changes nothing, for text made of the fragments above without a
-    /// run of two or more spaces (the general case, over any string, is
-    /// `normalization_is_idempotent`, ignored as a known bug).
+    /// run of two or more spaces (kept beside the general `normalization_is_idempotent`, which was
+    /// once ignored for the space-run bug, so the fragment mix stays covered on its own).
     #[test]
     fn normalization_is_idempotent_on_fragments_without_space_runs(
         parts in prop::collection::vec(
@@ -1036,8 +1036,8 @@ fn every_lexicon_phrase_alone_is_reported() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Regression tests for bugs found by the properties above and by the fuzz targets. All but the
-// last (still open, ignored) were fixed in 339271c; each doc says what used to go wrong.
+// Regression tests for bugs found by the properties above and by the fuzz targets, each now fixed
+// (most in 339271c, the rest after it); each doc says what used to go wrong.
 // ---------------------------------------------------------------------------------------------
 
 fn category_score(a: &Assessment, category: &str) -> f64 {
@@ -1299,8 +1299,8 @@ fn sources_with_cues_reversed() -> Vec<(String, String)> {
         .collect()
 }
 
-/// Still open. Found by `order_of_cues_in_a_file_does_not_change_results` at 640 cases after the
-/// fixes of 339271c: when two cues of one kind match (「異常なし」 and "found nothing wrong" are both
+/// Found by `order_of_cues_in_a_file_does_not_change_results` at 640 cases after the fixes of
+/// 339271c (fixed in cb7d399): when two cues of one kind match (「異常なし」 and "found nothing wrong" are both
 /// `no_defect` cues; 「水漏れ」 and "water leak" both `emergency` cues), the evidence and the `by`
 /// of a near miss name whichever cue comes first in the rule files, so reordering cues changes a
 /// finding's evidence.
@@ -1325,7 +1325,7 @@ fn json_of(a: &Assessment) -> String {
     serde_json::to_string_pretty(a).unwrap()
 }
 
-/// Found by `a_record_read_back_from_its_json_gets_the_same_assessment` at 640 cases: serde_json is
+/// Found by `a_record_read_back_from_its_json_gets_the_same_assessment` at 640 cases: serde_json was
 /// built without its `float_roundtrip` feature, so an amount written with 17 significant digits
 /// (as serde_json itself writes it) is read back one ULP off (12% of random amounts). A record
 /// serialized by a caller and read back then gets a different ratio (`observed`: "ratio
@@ -1350,11 +1350,11 @@ fn an_amount_survives_its_json_round_trip_exactly() {
     assert_eq!(req.amount_charged, Some(amount));
 }
 
-/// Still open. Found by replaying the `classify_text` fuzz artifact `crash-c8cd0a84…` after the
-/// fixes of 339271c: letters separated by runs of two or more spaces are not joined on the first
-/// pass ("u  r  i" → "u r i") but are on the second ("uri"), so normalization is not idempotent,
-/// and the spacing evades the lexicon: "I'll k  i  l  l you" is no threat, "f  u  c  k you" no
-/// insult, while the same with single spaces are.
+/// Found by replaying the `classify_text` fuzz artifact `crash-c8cd0a84…` after the
+/// fixes of 339271c: letters separated by runs of two or more spaces were not joined on the first
+/// pass ("u  r  i" → "u r i") but were on the second ("uri"), so normalization was not
+/// idempotent, and the spacing evaded the lexicon: "I'll k  i  l  l you" was no threat,
+/// "f  u  c  k you" no insult, while the same with single spaces were.
 #[test]
 fn letters_separated_by_runs_of_spaces_are_joined_like_single_spaces() {
     for s in ["u  r  iii", "に    u  r  iiiiiiiiiiiiiii", "f  u  c  k you"] {
@@ -1379,11 +1379,11 @@ fn letters_separated_by_runs_of_spaces_are_joined_like_single_spaces() {
     }
 }
 
-/// Still open. Found by `normalization_is_idempotent` at 20,000 cases after the fixes of 339271c:
+/// Found by `normalization_is_idempotent` at 20,000 cases after the fixes of 339271c:
 /// the ASCII grave accent is folded to an apostrophe ("`" → "'"), but the fullwidth one 「｀」
-/// only becomes "`" on the first pass and "'" on the second; so "I｀ll kill you" is read as
-/// "i`ll kill you" and misses "i'll kill you". And a compatibility character that expands into
-/// letters and separators (「℀」 → "a/c") is joined with its neighbours only on a second pass
+/// only became "`" on the first pass and "'" on the second; so "I｀ll kill you" was read as
+/// "i`ll kill you" and missed "i'll kill you". And a compatibility character that expands into
+/// letters and separators (「℀」 → "a/c") was joined with its neighbours only on a second pass
 /// ("℀/a" → "a/c/a" → "aca").
 #[test]
 fn what_a_character_decomposes_into_is_normalized_like_the_same_text_typed() {
