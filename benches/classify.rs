@@ -13,7 +13,7 @@ const SHORT_JA: &str =
     "お客様から「ふざけるな、殺すぞ。今すぐ責任者を出せ」と電話があり、担当者が対応しました。";
 const SHORT_EN: &str = "Customer called about the broken heater and said: you idiots, I'll post this online if it's not fixed.";
 const NO_HITS: &str = "Resident asked about the schedule for the elevator inspection next week and the parking permit renewal.";
-const OBFUSCATED: &str = "ｼﾈ!! k.i.l.l y0u, s t u p i d 1d10t, 死 ね, バーーーカ, f\u{200B}u\u{200B}c\u{200B}k off, іdіоt";
+const OBFUSCATED: &str = "ｼﾈ!! I'll k.i.l.l y0u, s t u p i d 1d10t, 死 ね, バーーーカ, f\u{200B}u\u{200B}c\u{200B}k off, іdіоt";
 
 /// A ~10 KB email: ordinary correspondence with a few abusive lines in it.
 fn long_email() -> String {
@@ -222,11 +222,12 @@ fn versus_rustrict(c: &mut Criterion) {
         .iter()
         .map(|m| Incident::from_text("m", *m))
         .collect();
-    let flagged = incidents
+    let flagged: Vec<bool> = incidents
         .iter()
-        .filter(|i| !engine.classify(i).unwrap().findings.is_empty())
-        .count();
-    assert_eq!(flagged, 5);
+        .map(|i| !engine.classify(i).unwrap().findings.is_empty())
+        .collect();
+    // The abusive ones, and only those: 1, 2, 6 and 8.
+    assert_eq!(flagged, [true, true, false, false, false, true, false, true]);
     let mut g = c.benchmark_group("vs_rustrict");
     g.throughput(Throughput::Elements(EN_MESSAGES.len() as u64));
     g.bench_function("kasuhara_classify_messages", |b| {
