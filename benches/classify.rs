@@ -227,7 +227,10 @@ fn versus_rustrict(c: &mut Criterion) {
         .map(|i| !engine.classify(i).unwrap().findings.is_empty())
         .collect();
     // The abusive ones, and only those: 1, 2, 6 and 8.
-    assert_eq!(flagged, [true, true, false, false, false, true, false, true]);
+    assert_eq!(
+        flagged,
+        [true, true, false, false, false, true, false, true]
+    );
     let mut g = c.benchmark_group("vs_rustrict");
     g.throughput(Throughput::Elements(EN_MESSAGES.len() as u64));
     g.bench_function("kasuhara_classify_messages", |b| {
