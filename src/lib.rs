@@ -61,7 +61,7 @@ pub use incident::{Channel, Contact, Incident, Request, RequestKind, Speaker, Ut
 pub use policy::{Basis, Category, CategoryId, Lang, LangText, Policy, Prong, RuleId, Severity};
 pub use report::{
     Assessment, Evidence, Finding, MissReason, NearMiss, PolicyStamp, Prongs, ResponseAdvice,
-    Source, Verdict, render_text,
+    Source, Text, Verdict, render_text,
 };
 pub use score::describe_evidence;
 

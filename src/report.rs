@@ -5,6 +5,84 @@ use crate::incident::Incident;
 use crate::policy::{CategoryId, Lang, Prong, RuleId, Severity};
 use crate::score::describe_evidence;
 use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::ops::Deref;
+use std::sync::Arc;
+
+/// An immutable string shared with the policy it came from (a clause, a response, a policy
+/// name): every assessment cites the same few texts, and cloning one costs no allocation. Reads
+/// like a `&str` and serializes as a plain JSON string.
+///
+/// ```
+/// use kasuhara::Text;
+/// let t = Text::from("Record the contact.");
+/// assert_eq!(t, "Record the contact.");
+/// assert!(t.starts_with("Record"));
+/// assert_eq!(serde_json::to_string(&t).unwrap(), "\"Record the contact.\"");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Text(Arc<str>);
+
+impl Text {
+    /// The text as a `&str`.
+    ///
+    /// ```
+    /// assert_eq!(kasuhara::Text::from("a").as_str(), "a");
+    /// ```
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Text {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<&str> for Text {
+    fn from(s: &str) -> Self {
+        Text(Arc::from(s))
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Self {
+        Text(Arc::from(s))
+    }
+}
+
+impl PartialEq<str> for Text {
+    fn eq(&self, other: &str) -> bool {
+        &*self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Text {
+    fn eq(&self, other: &&str) -> bool {
+        &*self.0 == *other
+    }
+}
+
+impl PartialEq<String> for Text {
+    fn eq(&self, other: &String) -> bool {
+        &*self.0 == other.as_str()
+    }
+}
 
 /// The decision for one record.
 ///
@@ -63,11 +141,11 @@ pub struct Prongs {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PolicyStamp {
     /// Policy name from the rule files.
-    pub name: String,
+    pub name: Text,
     /// Policy version from the rule files.
-    pub version: String,
+    pub version: Text,
     /// `kasuhara <crate version>`.
-    pub engine: String,
+    pub engine: Text,
 }
 
 /// Where a piece of evidence comes from.
@@ -191,9 +269,9 @@ impl Evidence {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResponseAdvice {
     /// The response id in the rule files.
-    pub id: String,
+    pub id: Text,
     /// The advice, in the engine's language.
-    pub text: String,
+    pub text: Text,
 }
 
 /// One matched category with its evidence, explanation, clause and responses.
@@ -220,10 +298,10 @@ pub struct Finding {
     /// Whether it counted toward the verdict (relative conduct over a valid request does not).
     pub counted: bool,
     /// The policy clause it rests on.
-    pub clause: String,
+    pub clause: Text,
     /// The company's section id for the clause, if the rule file gives one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub section: Option<String>,
+    pub section: Option<Text>,
     /// The evidence, in text order then by rule id.
     pub evidence: Vec<Evidence>,
     /// A sentence a person can check.

@@ -9,9 +9,17 @@ use crate::incident::Incident;
 use crate::policy::{Basis, Lang, Policy, Prong, Severity};
 use crate::report::{
     Assessment, Evidence, Finding, MissReason, NearMiss, PolicyStamp, Prongs, ResponseAdvice,
-    Source, Verdict, round3,
+    Source, Text, Verdict, round3,
 };
 use crate::signals::{Miss, Observations, Signal};
+
+/// `kasuhara <version>`, cited in every assessment.
+static ENGINE_STAMP: std::sync::LazyLock<Text> =
+    std::sync::LazyLock::new(|| Text::from(concat!("kasuhara ", env!("CARGO_PKG_VERSION"))));
+
+pub(crate) fn engine_stamp() -> Text {
+    ENGINE_STAMP.clone()
+}
 
 /// Options that shape the output, fixed when the engine is built.
 #[derive(Debug, Clone, Copy)]
@@ -20,10 +28,13 @@ pub(crate) struct Options {
     pub near_misses: bool,
 }
 
+/// `1 - Π(1 - w)`, multiplied in ascending order of weight: floating-point products depend on
+/// their order, and the order of the findings follows the order of categories in the rule files,
+/// which must not change a score.
 fn noisy_or(weights: impl IntoIterator<Item = f64>) -> f64 {
-    1.0 - weights
-        .into_iter()
-        .fold(1.0, |acc, w| acc * (1.0 - w.clamp(0.0, 1.0)))
+    let mut ws: Vec<f64> = weights.into_iter().map(|w| w.clamp(0.0, 1.0)).collect();
+    ws.sort_unstable_by(f64::total_cmp);
+    1.0 - ws.iter().fold(1.0, |acc, w| acc * (1.0 - w))
 }
 
 fn evidence_key(e: &Evidence) -> (Source, Option<usize>, Option<(usize, usize)>, &str) {
@@ -180,96 +191,122 @@ pub(crate) fn assess(
         .map(|(d, _)| d.score)
         .fold(0.0, f64::max);
 
-    let t = |en: &str, ja: &str| -> String {
+    // Only the engine's language is written.
+    let t = |en: &dyn Fn() -> String, ja: &dyn Fn() -> String| -> String {
         match lang {
-            Lang::En => en.to_string(),
-            Lang::Ja => ja.to_string(),
+            Lang::En => en(),
+            Lang::Ja => ja(),
         }
     };
     let (verdict, reason) = if conduct >= vr.harassment {
         (
             Verdict::Harassment,
             t(
-                &format!(
-                    "conduct {:.2} reaches the harassment threshold {}",
-                    conduct, vr.harassment
-                ),
-                &format!(
-                    "言動のスコア {:.2} がハラスメントの閾値 {} 以上",
-                    conduct, vr.harassment
-                ),
+                &|| {
+                    format!(
+                        "conduct {:.2} reaches the harassment threshold {}",
+                        conduct, vr.harassment
+                    )
+                },
+                &|| {
+                    format!(
+                        "言動のスコア {:.2} がハラスメントの閾値 {} 以上",
+                        conduct, vr.harassment
+                    )
+                },
             ),
         )
     } else if validity >= vr.absurd_request {
         (
             Verdict::Harassment,
             t(
-                &format!(
-                    "the request is absurd (validity {:.2} ≥ {}), however politely made",
-                    validity, vr.absurd_request
-                ),
-                &format!(
-                    "要求内容が著しく不当（妥当性スコア {:.2} ≥ {}）。態様が丁寧でも該当",
-                    validity, vr.absurd_request
-                ),
+                &|| {
+                    format!(
+                        "the request is absurd (validity {:.2} ≥ {}), however politely made",
+                        validity, vr.absurd_request
+                    )
+                },
+                &|| {
+                    format!(
+                        "要求内容が著しく不当（妥当性スコア {:.2} ≥ {}）。態様が丁寧でも該当",
+                        validity, vr.absurd_request
+                    )
+                },
             ),
         )
     } else if invalid && conduct >= vr.review {
         (
             Verdict::Harassment,
             t(
-                &format!(
-                    "a request lacking validity ({:.2}) pressed with inappropriate conduct ({:.2})",
-                    validity, conduct
-                ),
-                &format!(
-                    "妥当性を欠く要求（{:.2}）を不適切な言動（{:.2}）で求めている",
-                    validity, conduct
-                ),
+                &|| {
+                    format!(
+                        "a request lacking validity ({:.2}) pressed with inappropriate conduct ({:.2})",
+                        validity, conduct
+                    )
+                },
+                &|| {
+                    format!(
+                        "妥当性を欠く要求（{:.2}）を不適切な言動（{:.2}）で求めている",
+                        validity, conduct
+                    )
+                },
             ),
         )
     } else if conduct >= vr.review {
         (
             Verdict::NeedsReview,
             t(
-                &format!(
-                    "conduct {:.2} is in the review band [{}, {})",
-                    conduct, vr.review, vr.harassment
-                ),
-                &format!(
-                    "言動のスコア {:.2} が要確認の範囲 [{}, {})",
-                    conduct, vr.review, vr.harassment
-                ),
+                &|| {
+                    format!(
+                        "conduct {:.2} is in the review band [{}, {})",
+                        conduct, vr.review, vr.harassment
+                    )
+                },
+                &|| {
+                    format!(
+                        "言動のスコア {:.2} が要確認の範囲 [{}, {})",
+                        conduct, vr.review, vr.harassment
+                    )
+                },
             ),
         )
     } else if invalid {
         (
             Verdict::NeedsReview,
             t(
-                &format!(
-                    "the request lacks validity ({:.2}) but the conduct is not inappropriate",
-                    validity
-                ),
-                &format!(
-                    "要求の妥当性を欠く（{:.2}）が、言動は不適切とはいえない",
-                    validity
-                ),
+                &|| {
+                    format!(
+                        "the request lacks validity ({:.2}) but the conduct is not inappropriate",
+                        validity
+                    )
+                },
+                &|| {
+                    format!(
+                        "要求の妥当性を欠く（{:.2}）が、言動は不適切とはいえない",
+                        validity
+                    )
+                },
             ),
         )
     } else if relative_uncounted >= vr.review {
         (
             Verdict::NeedsReview,
             t(
-                "a demand (money, apology, beyond the contract) over a request not known to lack validity, without aggravation",
-                "妥当性を欠くとはいえない要求に伴う金品・謝罪等の要求（悪質性の加重なし）",
+                &|| {
+                    "a demand (money, apology, beyond the contract) over a request not known to lack validity, without aggravation".into()
+                },
+                &|| {
+                    "妥当性を欠くとはいえない要求に伴う金品・謝罪等の要求（悪質性の加重なし）"
+                        .into()
+                },
             ),
         )
     } else {
         (
             Verdict::NotHarassment,
             t(
-                "no finding reaches the review threshold",
-                "要確認の閾値に達する該当なし",
+                &|| "no finding reaches the review threshold".into(),
+                &|| "要確認の閾値に達する該当なし".into(),
             ),
         )
     };
@@ -314,7 +351,7 @@ pub(crate) fn assess(
         policy: PolicyStamp {
             name: policy.name.clone(),
             version: policy.version.clone(),
-            engine: concat!("kasuhara ", env!("CARGO_PKG_VERSION")).to_string(),
+            engine: engine_stamp(),
         },
         findings,
         responses: advice(policy, lang, verdict_responses),
@@ -328,7 +365,7 @@ fn advice(policy: &Policy, lang: Lang, ids: &[usize]) -> Vec<ResponseAdvice> {
             let r = &policy.responses[i];
             ResponseAdvice {
                 id: r.id.clone(),
-                text: r.text.get(lang).to_string(),
+                text: r.text.shared(lang).clone(),
             }
         })
         .collect()
@@ -352,34 +389,39 @@ fn severity(policy: &Policy, score: f64) -> Severity {
 /// assert_eq!(describe_evidence(&a.findings[0].evidence[0], Lang::Ja), "「殺すぞ」");
 /// ```
 pub fn describe_evidence(e: &Evidence, lang: Lang) -> String {
-    let mut s = match (&e.excerpt, lang) {
-        (Some(x), Lang::En) => match e.utterance {
-            Some(u) => format!("\u{201c}{x}\u{201d} (utterance {u})"),
-            None => format!("\u{201c}{x}\u{201d}"),
-        },
-        (Some(x), Lang::Ja) => match e.utterance {
-            Some(u) => format!("「{x}」（発話 {u}）"),
-            None => format!("「{x}」"),
-        },
-        (None, _) => String::new(),
-    };
+    let mut s = String::new();
+    write_evidence(&mut s, e, lang);
+    s
+}
+
+/// [`describe_evidence`], appended to `s`.
+fn write_evidence(s: &mut String, e: &Evidence, lang: Lang) {
+    use std::fmt::Write;
+    let start = s.len();
+    // Writing to a `String` cannot fail.
+    match (&e.excerpt, lang, e.utterance) {
+        (Some(x), Lang::En, Some(u)) => _ = write!(s, "\u{201c}{x}\u{201d} (utterance {u})"),
+        (Some(x), Lang::En, None) => _ = write!(s, "\u{201c}{x}\u{201d}"),
+        (Some(x), Lang::Ja, Some(u)) => _ = write!(s, "「{x}」（発話 {u}）"),
+        (Some(x), Lang::Ja, None) => _ = write!(s, "「{x}」"),
+        (None, _, _) => {}
+    }
     if let Some(obs) = &e.observed {
-        if !s.is_empty() {
+        if s.len() > start {
             s.push(' ');
         }
-        match (&e.threshold, lang) {
-            (Some(t), Lang::En) => s.push_str(&format!("{obs}, against {t}")),
-            (Some(t), Lang::Ja) => s.push_str(&format!("{obs}（基準：{t}）")),
-            (None, _) => s.push_str(obs),
-        }
+        _ = match (&e.threshold, lang) {
+            (Some(t), Lang::En) => write!(s, "{obs}, against {t}"),
+            (Some(t), Lang::Ja) => write!(s, "{obs}（基準：{t}）"),
+            (None, _) => write!(s, "{obs}"),
+        };
     }
     if e.obfuscation > 0 {
-        s.push_str(&match lang {
-            Lang::En => format!(" [obfuscated: {} characters undone]", e.obfuscation),
-            Lang::Ja => format!("［伏せ字・崩し {} 文字を復元］", e.obfuscation),
-        });
+        _ = match lang {
+            Lang::En => write!(s, " [obfuscated: {} characters undone]", e.obfuscation),
+            Lang::Ja => write!(s, "［伏せ字・崩し {} 文字を復元］", e.obfuscation),
+        };
     }
-    s
 }
 
 /// Fills `{name}`, `{evidence}`, `{clause}`, `{section}` and `{reason}` in one pass; any other
@@ -429,15 +471,17 @@ fn finding(policy: &Policy, lang: Lang, d: Draft, counted: bool) -> Finding {
         .unwrap_or(&policy.templates.finding)
         .get(lang);
     let sep = if lang == Lang::Ja { "、" } else { "; " };
-    let ev: Vec<String> = d
-        .evidence
-        .iter()
-        .map(|e| describe_evidence(e, lang))
-        .collect();
+    let mut ev = String::new();
+    for (i, e) in d.evidence.iter().enumerate() {
+        if i > 0 {
+            ev.push_str(sep);
+        }
+        write_evidence(&mut ev, e, lang);
+    }
     let mut explanation = fill(
         template,
         cat.name.get(lang),
-        &ev.join(sep),
+        &ev,
         cat.clause.get(lang),
         cat.section.as_deref().unwrap_or("-"),
         "",
@@ -454,7 +498,7 @@ fn finding(policy: &Policy, lang: Lang, d: Draft, counted: bool) -> Finding {
         severity: severity(policy, d.score),
         score: round3(d.score),
         counted,
-        clause: cat.clause.get(lang).to_string(),
+        clause: cat.clause.shared(lang).clone(),
         section: cat.section.clone(),
         evidence: d.evidence,
         explanation,
@@ -506,7 +550,22 @@ fn near_miss(policy: &Policy, lang: Lang, m: Miss) -> NearMiss {
 
 #[cfg(test)]
 mod tests {
-    use super::fill;
+    use super::{fill, noisy_or};
+
+    /// Found by the property `order_of_cues_in_a_file_does_not_change_results`: with the
+    /// categories of one record listed in another order, the conduct score came out 0.996 against
+    /// 0.995, because the product was taken in the order of the findings.
+    #[test]
+    fn noisy_or_does_not_depend_on_the_order_of_its_weights() {
+        // 1 - 0.15 * 0.05 * 0.6 = 0.9955, which multiplied in some orders is 0.99549999...
+        let [a, b, c] = [0.85, 0.95, 0.4];
+        let first = noisy_or([a, b, c]).to_bits();
+        for p in [[a, c, b], [b, a, c], [b, c, a], [c, a, b], [c, b, a]] {
+            assert_eq!(noisy_or(p).to_bits(), first, "{p:?}");
+        }
+        assert!((noisy_or([0.5, 0.5]) - 0.75).abs() < 1e-12);
+        assert_eq!(noisy_or([]), 0.0);
+    }
 
     #[test]
     fn templates_fill_known_placeholders_and_keep_others() {

@@ -281,9 +281,9 @@ impl Summary {
         let zero = VerdictCounts::default();
         Summary {
             policy: PolicyStamp {
-                name: policy.name().to_string(),
-                version: policy.version().to_string(),
-                engine: format!("kasuhara {}", env!("CARGO_PKG_VERSION")),
+                name: policy.name.clone(),
+                version: policy.version.clone(),
+                engine: crate::score::engine_stamp(),
             },
             time_zone: policy.calendar.time_zone_name.clone(),
             records: 0,

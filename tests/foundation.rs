@@ -224,7 +224,7 @@ fn every_finding_has_an_explanation_clause_and_response_in_both_languages() {
             for f in &a.findings {
                 assert!(!f.explanation.is_empty(), "{} {}", r.id, f.category);
                 assert!(
-                    f.explanation.contains(&f.clause),
+                    f.explanation.contains(f.clause.as_str()),
                     "{} {}: {}",
                     r.id,
                     f.category,

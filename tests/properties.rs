@@ -5,7 +5,8 @@
 //! "k.i.l.l", 「ｼﾈ」 ...) so that hits, exceptions and negations actually happen.
 //!
 //! Case counts are modest so the file runs in well under a minute in debug; raise them with
-//! `PROPTEST_CASES=N` (every property scales from its own default). Failures are not persisted to
+//! `PROPTEST_CASES=N` (every property scales from its own default). The random seed is fixed so
+//! that `cargo test` is repeatable; explore other inputs with `PROPTEST_RNG_SEED=N`. Failures are not persisted to
 //! files: a failure found here becomes a named regression test at the end of this file.
 
 use kasuhara::text::normalize;
@@ -14,7 +15,7 @@ use kasuhara::{
     RequestKind, Source, Speaker, Utterance,
 };
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestCaseError};
+use proptest::test_runner::{Config, RngSeed, TestCaseError};
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -33,11 +34,18 @@ fn config(default: u32) -> Config {
         Some(n) => (n.saturating_mul(default) / 64).max(1),
         None => default,
     };
+    // A fixed seed unless `PROPTEST_RNG_SEED` is set: CI gates every change, so its runs must be
+    // repeatable; explore with other seeds and more cases by hand (see the module docs).
+    let rng_seed = match std::env::var("PROPTEST_RNG_SEED") {
+        Ok(_) => Config::default().rng_seed,
+        Err(_) => RngSeed::Fixed(0x6b61_7375_6861_7261),
+    };
     Config {
         cases,
         // Some properties set aside inputs (`prop_assume!`); allow for that at any case count.
         max_global_rejects: cases.saturating_mul(4).max(1024),
         failure_persistence: None,
+        rng_seed,
         ..Config::default()
     }
 }

@@ -6,6 +6,7 @@ use super::raw::*;
 use crate::error::{Diagnostic, DiagnosticKind as K, LoadError, did_you_mean, line_col};
 use crate::incident::{Channel, RequestKind};
 use crate::limits;
+use crate::report::Text;
 use crate::text::normalize_pattern;
 use regex::RegexBuilder;
 use std::collections::{HashMap, HashSet};
@@ -393,8 +394,11 @@ fn load(user: Vec<(String, String)>, io: Vec<Diagnostic>) -> Result<Policy, Load
             }
             response_ix.insert(id.clone(), responses.len());
             responses.push(Response {
-                id,
-                text: LangText { en: r.en, ja: r.ja },
+                id: id.into(),
+                text: LangText {
+                    en: r.en.into(),
+                    ja: r.ja.into(),
+                },
             });
         }
     }
@@ -502,7 +506,7 @@ fn load(user: Vec<(String, String)>, io: Vec<Diagnostic>) -> Result<Policy, Load
                 weight,
                 name: lang_text(&c.name),
                 clause: lang_text(&c.clause),
-                section: c.section,
+                section: c.section.map(Text::from),
                 responses: resp,
                 explanation: c.explanation.as_ref().map(lang_text),
             });
@@ -1064,8 +1068,8 @@ fn load(user: Vec<(String, String)>, io: Vec<Diagnostic>) -> Result<Policy, Load
             Some(text),
             Some(templates),
         ) => Ok(Policy {
-            name,
-            version,
+            name: name.into(),
+            version: version.into(),
             categories,
             responses,
             entries,
@@ -1102,8 +1106,8 @@ fn unknown_field_help(msg: &str) -> Option<String> {
 
 fn lang_text(t: &RawLangText) -> LangText {
     LangText {
-        en: t.en.clone(),
-        ja: t.ja.clone(),
+        en: t.en.as_str().into(),
+        ja: t.ja.as_str().into(),
     }
 }
 

@@ -1,9 +1,11 @@
 //! The validated, typed policy: what a loaded rule set means. Fields are private so a policy can
 //! only come from the loader, which guarantees it compiles and runs.
 
+use crate::report::Text;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::sync::Arc;
 
 /// A category id such as `threat` or a company's own `stalking` (snake_case, from the rule files).
 ///
@@ -15,7 +17,7 @@ use std::fmt;
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct CategoryId(String);
+pub struct CategoryId(Arc<str>);
 
 impl CategoryId {
     /// Wraps a category id.
@@ -24,7 +26,7 @@ impl CategoryId {
     /// assert_eq!(kasuhara::CategoryId::new("insult").as_str(), "insult");
     /// ```
     pub fn new(id: impl Into<String>) -> Self {
-        CategoryId(id.into())
+        CategoryId(Arc::from(id.into()))
     }
     /// The id as written in the rule files and in JSON.
     ///
@@ -49,7 +51,7 @@ impl fmt::Display for CategoryId {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct RuleId(String);
+pub struct RuleId(Arc<str>);
 
 impl RuleId {
     /// Wraps a rule id.
@@ -59,7 +61,7 @@ impl RuleId {
     /// assert_eq!(id.to_string(), "insult.baka.ja");
     /// ```
     pub fn new(id: impl Into<String>) -> Self {
-        RuleId(id.into())
+        RuleId(Arc::from(id.into()))
     }
     /// The id as written in the rule files.
     ///
@@ -165,8 +167,8 @@ impl std::str::FromStr for Lang {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LangText {
-    pub(crate) en: String,
-    pub(crate) ja: String,
+    pub(crate) en: Text,
+    pub(crate) ja: Text,
 }
 
 impl LangText {
@@ -179,6 +181,11 @@ impl LangText {
     /// assert!(!clause.get(Lang::En).is_empty());
     /// ```
     pub fn get(&self, lang: Lang) -> &str {
+        self.shared(lang)
+    }
+
+    /// The text in `lang`, shared: for output that cites it.
+    pub(crate) fn shared(&self, lang: Lang) -> &Text {
         match lang {
             Lang::En => &self.en,
             Lang::Ja => &self.ja,
@@ -202,7 +209,7 @@ pub struct Category {
     pub(crate) weight: f64,
     pub(crate) name: LangText,
     pub(crate) clause: LangText,
-    pub(crate) section: Option<String>,
+    pub(crate) section: Option<Text>,
     pub(crate) responses: Vec<usize>,
     pub(crate) explanation: Option<LangText>,
 }
@@ -363,7 +370,7 @@ pub(crate) struct Exception {
 /// A recommended response from the manual's response patterns.
 #[derive(Debug, Clone)]
 pub(crate) struct Response {
-    pub id: String,
+    pub id: Text,
     pub text: LangText,
 }
 
@@ -491,8 +498,8 @@ pub(crate) struct Templates {
 /// ```
 #[derive(Debug, Clone)]
 pub struct Policy {
-    pub(crate) name: String,
-    pub(crate) version: String,
+    pub(crate) name: Text,
+    pub(crate) version: Text,
     pub(crate) categories: Vec<Category>,
     pub(crate) responses: Vec<Response>,
     pub(crate) entries: Vec<Entry>,

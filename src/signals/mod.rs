@@ -258,27 +258,31 @@ fn persistence<'a>(ctx: &Ctx<'a>, obs: &mut Observations) -> Stated<'a> {
     let mut below: Option<Evidence> = None;
     for w in &rules.windows {
         let from_facts = ctx.count_in_window(w.hours, &w.channels);
-        let threshold = format!(
-            "{} contacts in {} h (review from {})",
-            w.fire, w.hours, w.review
-        );
         // A count stated in text over a window no longer than this one applies to it.
-        let (count, ev) = match stated.within(w.hours) {
-            Some((n, c)) if n >= from_facts as f64 => {
-                let mut ev = c.evidence.clone();
-                ev.observed = Some(format!("{} contacts stated in text", fmt_num(n)));
-                ev.threshold = Some(threshold);
-                (n, ev)
-            }
-            _ => (
-                from_facts as f64,
-                fact(
+        let stated_here = stated
+            .within(w.hours)
+            .filter(|(n, _)| *n >= from_facts as f64);
+        let count = stated_here.map_or(from_facts as f64, |(n, _)| n);
+        // The evidence is written only for a window that fires or is cited as a near miss.
+        let evidence = || {
+            let threshold = format!(
+                "{} contacts in {} h (review from {})",
+                w.fire, w.hours, w.review
+            );
+            match stated_here {
+                Some((n, c)) => {
+                    let mut ev = c.evidence.clone();
+                    ev.observed = Some(format!("{} contacts stated in text", fmt_num(n)));
+                    ev.threshold = Some(threshold);
+                    ev
+                }
+                None => fact(
                     w.id.as_str(),
                     Source::Contacts,
                     format!("{from_facts} contacts in the {} h up to this one", w.hours),
                     threshold,
                 ),
-            ),
+            }
         };
         let weight = if count >= w.fire as f64 {
             rules.weight
@@ -286,13 +290,13 @@ fn persistence<'a>(ctx: &Ctx<'a>, obs: &mut Observations) -> Stated<'a> {
             rules.review_weight
         } else {
             if count >= 2.0 && below.is_none() {
-                below = Some(ev);
+                below = Some(evidence());
             }
             continue;
         };
         obs.repeated = true;
         if best.as_ref().is_none_or(|(bw, _)| weight > *bw) {
-            best = Some((weight, ev));
+            best = Some((weight, evidence()));
         }
     }
     match (best, below) {
@@ -475,6 +479,10 @@ fn tied_to_conduct(ctx: &Ctx<'_>, obs: &Observations, c: &text::CueHit) -> bool 
 
 fn duration(ctx: &Ctx<'_>, obs: &mut Observations) {
     let rules = &ctx.policy.duration;
+    let stated = |c: &text::CueHit| matches!(ctx.cue_kind(c), CueKind::Duration { .. });
+    if ctx.incident.duration_minutes.is_none() && !ctx.cues.iter().any(stated) {
+        return;
+    }
     let (long, restrictive) = ctx
         .incident
         .channel

@@ -5,6 +5,7 @@
 use super::normalize::{is_word_char, normalize_pattern};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::{Regex, RegexSet};
+use regex_syntax::hir::{Class, Hir, HirKind};
 
 /// Who a pattern belongs to: an index into the policy's entries, cues or exceptions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -39,6 +40,72 @@ pub(crate) struct MatcherInput<'a> {
     pub word_boundaries: bool,
 }
 
+/// What every match of a regex must contain, read from its syntax. Text without it cannot match,
+/// so the regex is not run there: English rules are skipped over Japanese text and the reverse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Needs {
+    /// An ASCII letter.
+    Latin,
+    /// A character outside ASCII (kana, kanji, curly quotes).
+    NonAscii,
+    /// Nothing that can be checked cheaply.
+    Anything,
+}
+
+impl Needs {
+    fn of(pattern: &str) -> Needs {
+        let Ok(hir) = regex_syntax::Parser::new().parse(pattern) else {
+            return Needs::Anything;
+        };
+        let latin = |lo: u32, hi: u32| {
+            (u32::from(b'a')..=u32::from(b'z')).contains(&lo) && hi <= u32::from(b'z')
+                || (u32::from(b'A')..=u32::from(b'Z')).contains(&lo) && hi <= u32::from(b'Z')
+        };
+        if requires(&hir, &latin) {
+            Needs::Latin
+        } else if requires(&hir, &|lo, _| lo > 0x7F) {
+            Needs::NonAscii
+        } else {
+            Needs::Anything
+        }
+    }
+
+    fn present(self, text: &str) -> bool {
+        match self {
+            Needs::Latin => text.bytes().any(|b| b.is_ascii_alphabetic()),
+            Needs::NonAscii => !text.is_ascii(),
+            Needs::Anything => true,
+        }
+    }
+}
+
+/// Whether every match of `hir` holds a character in a range that `inside(lo, hi)` accepts
+/// whole. Sound, not complete: `false` only means the regex is always run.
+fn requires(hir: &Hir, inside: &dyn Fn(u32, u32) -> bool) -> bool {
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => false,
+        HirKind::Literal(lit) => {
+            std::str::from_utf8(&lit.0).is_ok_and(|s| s.chars().any(|c| inside(c as u32, c as u32)))
+        }
+        HirKind::Class(Class::Unicode(c)) => {
+            !c.ranges().is_empty()
+                && c.ranges()
+                    .iter()
+                    .all(|r| inside(r.start() as u32, r.end() as u32))
+        }
+        HirKind::Class(Class::Bytes(c)) => {
+            !c.ranges().is_empty()
+                && c.ranges()
+                    .iter()
+                    .all(|r| r.end() < 0x80 && inside(r.start().into(), r.end().into()))
+        }
+        HirKind::Repetition(r) => r.min >= 1 && requires(&r.sub, inside),
+        HirKind::Capture(c) => requires(&c.sub, inside),
+        HirKind::Concat(hs) => hs.iter().any(|h| requires(h, inside)),
+        HirKind::Alternation(hs) => hs.iter().all(|h| requires(h, inside)),
+    }
+}
+
 /// All patterns of a policy, compiled once.
 #[derive(Debug, Clone)]
 pub(crate) struct Matcher {
@@ -46,7 +113,8 @@ pub(crate) struct Matcher {
     literals: Vec<Literal>,
     /// Regex, owner, and whether it has capture groups (`n` for a number, `hit` for the span).
     regexes: Vec<(Regex, Owner, bool)>,
-    set: Option<RegexSet>,
+    /// One `RegexSet` per kind of text its regexes need, with the index of each of its regexes.
+    sets: Vec<(Needs, RegexSet, Vec<usize>)>,
 }
 
 impl Matcher {
@@ -82,23 +150,31 @@ impl Matcher {
                 regexes.push((re.clone(), input.owner, has_n));
             }
         }
+        // The automaton kind is left to aho-corasick (a contiguous NFA at this size): a DFA scans
+        // short messages no faster here and takes twice the build time and 8x the memory.
         let ac = AhoCorasickBuilder::new()
             .match_kind(MatchKind::Standard)
             .build(&pats)
             .map_err(|e| e.to_string())?;
-        let set = if regexes.is_empty() {
-            None
-        } else {
-            Some(
-                RegexSet::new(regexes.iter().map(|(r, _, _)| r.as_str()))
-                    .map_err(|e| e.to_string())?,
-            )
-        };
+        let mut sets = Vec::new();
+        let needs: Vec<Needs> = regexes
+            .iter()
+            .map(|(r, _, _)| Needs::of(r.as_str()))
+            .collect();
+        for kind in [Needs::Latin, Needs::NonAscii, Needs::Anything] {
+            let members: Vec<usize> = (0..regexes.len()).filter(|&i| needs[i] == kind).collect();
+            if members.is_empty() {
+                continue;
+            }
+            let set = RegexSet::new(members.iter().map(|&i| regexes[i].0.as_str()))
+                .map_err(|e| e.to_string())?;
+            sets.push((kind, set, members));
+        }
         Ok(Matcher {
             ac,
             literals,
             regexes,
-            set,
+            sets,
         })
     }
 
@@ -123,8 +199,18 @@ impl Matcher {
                 n: None,
             });
         }
-        let Some(set) = &self.set else { return };
-        for idx in set.matches(text).iter() {
+        for (needs, set, members) in &self.sets {
+            if needs.present(text) {
+                for i in set.matches(text).iter() {
+                    self.run_regex(members[i], text, out);
+                }
+            }
+        }
+    }
+
+    /// Every match of regex `idx` in `text`.
+    fn run_regex(&self, idx: usize, text: &str, out: &mut Vec<RawHit>) {
+        {
             let (re, owner, has_n) = &self.regexes[idx];
             if *has_n {
                 for caps in re.captures_iter(text) {
@@ -290,6 +376,72 @@ fn parse_english(s: &str) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_a_regex_needs_is_read_from_its_syntax() {
+        assert_eq!(Needs::of(r"\bi\s+will\s+(?P<hit>kill)"), Needs::Latin);
+        assert_eq!(Needs::of(r"(?i)(?:a|b)c?"), Needs::Latin);
+        assert_eq!(Needs::of(r"(?P<n>\d+)\s*回"), Needs::NonAscii);
+        assert_eq!(Needs::of(r"(?:殺す|ころす)ぞ"), Needs::NonAscii);
+        // A branch without a letter, an optional letter or a class wider than the letters: the
+        // regex may match text without one, so it always runs.
+        assert_eq!(Needs::of(r"kill|\d+"), Needs::Anything);
+        assert_eq!(Needs::of(r"x?\d"), Needs::Anything);
+        assert_eq!(Needs::of(r"[a-z0-9]+"), Needs::Anything);
+        assert_eq!(Needs::of(r"\w+"), Needs::Anything);
+        assert_eq!(Needs::of(r"死|die"), Needs::Anything);
+        assert!(Needs::Latin.present("call 25 times") && !Needs::Latin.present("25回"));
+        assert!(Needs::NonAscii.present("25回") && !Needs::NonAscii.present("kill"));
+    }
+
+    #[test]
+    fn regexes_are_skipped_only_over_text_they_cannot_match() {
+        let en = Regex::new(r"(?P<n>\d+)\s+times").unwrap();
+        let ja = Regex::new(r"(?P<n>\d+)回").unwrap();
+        let any = Regex::new(r"\d{3}").unwrap();
+        let m = Matcher::build([
+            MatcherInput {
+                owner: Owner::Cue(0),
+                phrases: &[],
+                regex: Some(&en),
+                word_boundaries: true,
+            },
+            MatcherInput {
+                owner: Owner::Cue(1),
+                phrases: &[],
+                regex: Some(&ja),
+                word_boundaries: true,
+            },
+            MatcherInput {
+                owner: Owner::Cue(2),
+                phrases: &[],
+                regex: Some(&any),
+                word_boundaries: true,
+            },
+        ])
+        .unwrap();
+        let hits = |t: &str| {
+            let mut v = Vec::new();
+            m.scan(t, &mut v);
+            v.iter().map(|h| (h.owner, h.n)).collect::<Vec<_>>()
+        };
+        assert_eq!(
+            hits("called 125 times"),
+            [(Owner::Cue(0), Some(125.0)), (Owner::Cue(2), None)]
+        );
+        assert_eq!(
+            hits("125回"),
+            [(Owner::Cue(1), Some(125.0)), (Owner::Cue(2), None)]
+        );
+        assert_eq!(
+            hits("125 times, 12回"),
+            [
+                (Owner::Cue(0), Some(125.0)),
+                (Owner::Cue(1), Some(12.0)),
+                (Owner::Cue(2), None)
+            ]
+        );
+    }
 
     #[test]
     fn numbers_in_three_notations() {

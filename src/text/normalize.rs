@@ -204,6 +204,9 @@ pub fn normalize(text: &str) -> Normalized {
     // original offsets, so the map needs no composition. Three rounds settle every input seen.
     let mut units = decompose(text);
     for _ in 0..8 {
+        if !passes_may_change(&units) {
+            break;
+        }
         let next = pass(units.clone());
         let settled = next.len() == units.len() && next.iter().zip(&units).all(|(a, b)| a.c == b.c);
         units = next;
@@ -220,6 +223,21 @@ pub fn normalize(text: &str) -> Normalized {
         out.push(u.c, u.s, u.e, u.edits);
     }
     out
+}
+
+/// Whether a [`pass`] could change `units`: only look-alike digits and symbols (leetspeak),
+/// separators (split letters) and repeated letters or 「ー」「〜」「っ」 (stretches) give it work.
+/// Most text has none of them (plain Japanese prose), and then the passes are skipped.
+fn passes_may_change(units: &[Unit]) -> bool {
+    let stretchable = |c: char| is_latin_letter(c) || matches!(c, 'ー' | '〜' | 'っ');
+    units.iter().enumerate().any(|(i, u)| {
+        matches!(
+            u.c,
+            '0' | '1' | '3' | '4' | '5' | '7' | '!' | '@' | '$' | DROPPED
+        ) || is_separator(u.c)
+            || u.c == '･'
+            || (stretchable(u.c) && i > 0 && units[i - 1].c == u.c)
+    })
 }
 
 /// One round of the context steps over the units: leetspeak, stretches, split letters, then the
