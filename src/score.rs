@@ -32,7 +32,25 @@ pub(crate) struct Options {
 /// their order, and the order of the findings follows the order of categories in the rule files,
 /// which must not change a score.
 fn noisy_or(weights: impl IntoIterator<Item = f64>) -> f64 {
-    let mut ws: Vec<f64> = weights.into_iter().map(|w| w.clamp(0.0, 1.0)).collect();
+    // A record has a handful of weights: sort them on the stack when they fit.
+    let mut small = [0.0f64; 16];
+    let mut n = 0;
+    let mut spill: Vec<f64> = Vec::new();
+    for w in weights {
+        let w = w.clamp(0.0, 1.0);
+        if n < small.len() {
+            small[n] = w;
+            n += 1;
+        } else {
+            spill.push(w);
+        }
+    }
+    let ws: &mut [f64] = if spill.is_empty() {
+        &mut small[..n]
+    } else {
+        spill.extend_from_slice(&small);
+        &mut spill
+    };
     ws.sort_unstable_by(f64::total_cmp);
     1.0 - ws.iter().fold(1.0, |acc, w| acc * (1.0 - w))
 }
@@ -128,17 +146,19 @@ pub(crate) fn assess(
 ) -> Assessment {
     let lang = opts.lang;
     let vr = &policy.verdict;
-    let mut by_cat: Vec<Vec<Signal>> = vec![Vec::new(); policy.categories.len()];
-    for s in obs.signals {
-        if let Some(v) = by_cat.get_mut(s.category) {
-            v.push(s);
-        }
-    }
+    // The signals of each category together, in category order (a stable sort keeps each
+    // category's signals in the order they were observed).
+    let mut signals_all = obs.signals;
+    signals_all.retain(|s| s.category < policy.categories.len());
+    signals_all.sort_by_key(|s| s.category);
     let mut misses: Vec<Miss> = obs.misses;
     let mut drafts: Vec<Draft> = Vec::new();
-    for (ci, signals) in by_cat.into_iter().enumerate() {
-        if signals.is_empty() {
-            continue;
+    let mut rest = signals_all.into_iter().peekable();
+    while let Some(first) = rest.next() {
+        let ci = first.category;
+        let mut signals = vec![first];
+        while let Some(s) = rest.next_if(|s| s.category == ci) {
+            signals.push(s);
         }
         let signals = prune(signals, policy.text.max_hits_per_rule);
         let cat = &policy.categories[ci];
@@ -471,7 +491,7 @@ fn finding(policy: &Policy, lang: Lang, d: Draft, counted: bool) -> Finding {
         .unwrap_or(&policy.templates.finding)
         .get(lang);
     let sep = if lang == Lang::Ja { "、" } else { "; " };
-    let mut ev = String::new();
+    let mut ev = String::with_capacity(64 * d.evidence.len());
     for (i, e) in d.evidence.iter().enumerate() {
         if i > 0 {
             ev.push_str(sep);

@@ -241,7 +241,6 @@ fn passes_may_change(units: &[Unit]) -> bool {
     (0..n).any(|i| {
         let c = units[i].c;
         let prev = (i > 0).then(|| units[i - 1].c);
-        let next = units.get(i + 1).map(|u| u.c);
         c == DROPPED
             || (leetish(c) && !prev.is_some_and(leetish) && {
                 // A run of look-alikes, read as letters only when a letter touches it.
