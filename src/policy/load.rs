@@ -7,6 +7,7 @@ use crate::error::{Diagnostic, DiagnosticKind as K, LoadError, did_you_mean, lin
 use crate::incident::{Channel, RequestKind};
 use crate::limits;
 use crate::report::Text;
+use crate::text::matcher::Needs;
 use crate::text::normalize_pattern;
 use regex::RegexBuilder;
 use std::collections::{HashMap, HashSet};
@@ -151,6 +152,67 @@ fn collect_files(path: &Path, out: &mut Vec<std::path::PathBuf>, io: &mut Vec<Di
 struct Ctx {
     files: Vec<(String, String)>,
     diags: Vec<Diagnostic>,
+    /// Every rule regex of the files, compiled up front on all cores (by source after
+    /// [`ascii_word_boundaries`]): the compiled regex or the error, and what its matches need.
+    regexes: HashMap<String, (Result<regex::Regex, String>, Needs)>,
+}
+
+/// Compiles `sources` on up to every core: regex compilation is most of the time it takes to load
+/// a policy, and each regex compiles on its own.
+fn compile_regexes(sources: Vec<String>) -> HashMap<String, (Result<regex::Regex, String>, Needs)> {
+    let compile = |src: &String| {
+        let re = RegexBuilder::new(src)
+            .size_limit(limits::REGEX_SIZE_LIMIT)
+            .dfa_size_limit(limits::REGEX_SIZE_LIMIT)
+            .nest_limit(limits::REGEX_NEST_LIMIT)
+            .build()
+            .map_err(|e| e.to_string());
+        let needs = if re.is_ok() {
+            Needs::of(src)
+        } else {
+            Needs::Anything
+        };
+        (re, needs)
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(sources.len());
+    if threads <= 1 {
+        return sources
+            .into_iter()
+            .map(|s| {
+                let c = compile(&s);
+                (s, c)
+            })
+            .collect();
+    }
+    // Longest first, each to the least loaded thread: a few large regexes take most of the time.
+    let mut order: Vec<&String> = sources.iter().collect();
+    order.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    let mut shares: Vec<(usize, Vec<&String>)> = vec![(0, Vec::new()); threads];
+    for s in order {
+        if let Some(least) = shares.iter_mut().min_by_key(|(load, _)| *load) {
+            least.0 += s.len();
+            least.1.push(s);
+        }
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = shares
+            .into_iter()
+            .map(|(_, share)| {
+                scope.spawn(move || {
+                    share
+                        .into_iter()
+                        .map(|s| (s.clone(), compile(s)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    })
 }
 
 impl Ctx {
@@ -260,6 +322,7 @@ fn load(user: Vec<(String, String)>, io: Vec<Diagnostic>) -> Result<Policy, Load
     let mut ctx = Ctx {
         files: Vec::new(),
         diags: io,
+        regexes: HashMap::new(),
     };
     let mut parsed: Vec<(usize, RawFile)> = Vec::new();
     for (name, text) in user {
@@ -326,6 +389,18 @@ fn load(user: Vec<(String, String)>, io: Vec<Diagnostic>) -> Result<Policy, Load
         file_ids.push(f);
         files.push(r);
     }
+    let mut sources: Vec<String> = files
+        .iter()
+        .flat_map(|f| {
+            let entries = f.entry.iter().filter_map(|e| e.regex.as_ref());
+            let cues = f.cue.iter().filter_map(|c| c.regex.as_ref());
+            entries.chain(cues)
+        })
+        .map(|r| ascii_word_boundaries(r.get_ref()))
+        .collect();
+    sources.sort();
+    sources.dedup();
+    ctx.regexes = compile_regexes(sources);
 
     macro_rules! single {
         ($field:ident, $name:literal) => {{
@@ -1226,6 +1301,7 @@ fn compile_patterns(
         );
     }
     let mut out = Vec::with_capacity(phrases.len());
+    let mut normalized_out = Vec::with_capacity(phrases.len());
     for p in phrases {
         let body = p.get_ref().strip_suffix('*').unwrap_or(p.get_ref());
         if body.chars().count() > limits::MAX_PATTERN_CHARS {
@@ -1242,7 +1318,8 @@ fn compile_patterns(
             );
             continue;
         }
-        if normalize_pattern(body).is_empty() {
+        let normalized = normalize_pattern(body);
+        if normalized.is_empty() {
             ctx.report(
                 file,
                 p.span(),
@@ -1254,8 +1331,10 @@ fn compile_patterns(
             continue;
         }
         out.push(p.get_ref().clone());
+        normalized_out.push(normalized);
     }
     *count += out.len();
+    let mut needs = Needs::Anything;
     let compiled = regex.and_then(|r| {
         *count += 1;
         let src = r.get_ref();
@@ -1267,19 +1346,19 @@ fn compile_patterns(
             ctx.report(file, r.span(), rule, K::InvalidRegex, "regex contains katakana, but it matches normalized text where katakana is folded to hiragana", Some("write the katakana in hiragana".into()));
             return None;
         }
-        match RegexBuilder::new(&ascii_word_boundaries(src))
-            .size_limit(limits::REGEX_SIZE_LIMIT)
-            .dfa_size_limit(limits::REGEX_SIZE_LIMIT)
-            .nest_limit(limits::REGEX_NEST_LIMIT)
-            .build()
-        {
+        let src = ascii_word_boundaries(src);
+        let (re, n) = match ctx.regexes.get(&src) {
+            Some((re, n)) => (re.clone(), *n),
+            None => compile_regexes(vec![src.clone()]).remove(&src).unwrap_or((Err("invalid regex".into()), Needs::Anything)),
+        };
+        needs = n;
+        match re {
             Ok(re) if can_match_empty(&re) => {
                 ctx.report(file, r.span(), rule, K::EmptyPattern, "regex can match an empty span (e.g. only `\\b` or an optional group)", None);
                 None
             }
             Ok(re) => Some(re),
-            Err(e) => {
-                let msg = e.to_string();
+            Err(msg) => {
                 let first = msg.lines().last().unwrap_or("invalid regex").trim().to_string();
                 ctx.report(file, r.span(), rule, K::InvalidRegex, format!("invalid regex: {first}"), None);
                 None
@@ -1303,7 +1382,9 @@ fn compile_patterns(
     };
     Patterns {
         phrases: out,
+        normalized: normalized_out,
         regex: compiled,
+        regex_needs: needs,
         boundary,
     }
 }

@@ -294,7 +294,11 @@ pub(crate) enum Boundary {
 #[derive(Debug, Clone)]
 pub(crate) struct Patterns {
     pub phrases: Vec<String>,
+    /// Each phrase normalized (without a trailing `*`), as the loader checked it.
+    pub normalized: Vec<String>,
     pub regex: Option<Regex>,
+    /// What every match of `regex` contains, so the matcher can skip text without it.
+    pub regex_needs: crate::text::matcher::Needs,
     pub boundary: Boundary,
 }
 

@@ -36,14 +36,18 @@ struct Literal {
 pub(crate) struct MatcherInput<'a> {
     pub owner: Owner,
     pub phrases: &'a [String],
+    /// `phrases` already normalized, when the loader did it.
+    pub normalized: Option<&'a [String]>,
     pub regex: Option<&'a Regex>,
+    /// What every match of `regex` contains ([`Needs::of`] its pattern).
+    pub regex_needs: Needs,
     pub word_boundaries: bool,
 }
 
 /// What every match of a regex must contain, read from its syntax. Text without it cannot match,
 /// so the regex is not run there: English rules are skipped over Japanese text and the reverse.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Needs {
+pub(crate) enum Needs {
     /// An ASCII letter.
     Latin,
     /// A character outside ASCII (kana, kanji, curly quotes).
@@ -53,7 +57,8 @@ enum Needs {
 }
 
 impl Needs {
-    fn of(pattern: &str) -> Needs {
+    /// Reads what `pattern` needs from its syntax (`Anything` if it does not parse).
+    pub(crate) fn of(pattern: &str) -> Needs {
         let Ok(hir) = regex_syntax::Parser::new().parse(pattern) else {
             return Needs::Anything;
         };
@@ -124,13 +129,17 @@ impl Matcher {
         let mut pats: Vec<String> = Vec::new();
         let mut literals = Vec::new();
         let mut regexes = Vec::new();
+        let mut needs: Vec<Needs> = Vec::new();
         for input in inputs {
-            for phrase in input.phrases {
+            for (k, phrase) in input.phrases.iter().enumerate() {
                 let (body, prefix) = match phrase.strip_suffix('*') {
                     Some(b) => (b, true),
                     None => (phrase.as_str(), false),
                 };
-                let norm = normalize_pattern(body);
+                let norm = match input.normalized.and_then(|n| n.get(k)) {
+                    Some(n) => n.clone(),
+                    None => normalize_pattern(body),
+                };
                 if norm.is_empty() {
                     continue;
                 }
@@ -148,27 +157,56 @@ impl Matcher {
                     .capture_names()
                     .any(|n| n == Some("n") || n == Some("hit"));
                 regexes.push((re.clone(), input.owner, has_n));
+                needs.push(input.regex_needs);
             }
         }
         // The automaton kind is left to aho-corasick (a contiguous NFA at this size): a DFA scans
         // short messages no faster here and takes twice the build time and 8x the memory.
-        let ac = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::Standard)
-            .build(&pats)
-            .map_err(|e| e.to_string())?;
-        let mut sets = Vec::new();
-        let needs: Vec<Needs> = regexes
-            .iter()
-            .map(|(r, _, _)| Needs::of(r.as_str()))
+        let groups: Vec<(Needs, Vec<usize>)> = [Needs::Latin, Needs::NonAscii, Needs::Anything]
+            .into_iter()
+            .map(|kind| {
+                (
+                    kind,
+                    (0..regexes.len()).filter(|&i| needs[i] == kind).collect(),
+                )
+            })
+            .filter(|(_, members): &(Needs, Vec<usize>)| !members.is_empty())
             .collect();
-        for kind in [Needs::Latin, Needs::NonAscii, Needs::Anything] {
-            let members: Vec<usize> = (0..regexes.len()).filter(|&i| needs[i] == kind).collect();
-            if members.is_empty() {
-                continue;
-            }
-            let set = RegexSet::new(members.iter().map(|&i| regexes[i].0.as_str()))
-                .map_err(|e| e.to_string())?;
-            sets.push((kind, set, members));
+        let build_set = |members: &[usize]| {
+            RegexSet::new(members.iter().map(|&i| regexes[i].0.as_str())).map_err(|e| e.to_string())
+        };
+        let build_ac = || {
+            AhoCorasickBuilder::new()
+                .match_kind(MatchKind::Standard)
+                .build(&pats)
+                .map_err(|e| e.to_string())
+        };
+        // The automaton and the regex sets build independently: on several cores, side by side.
+        let parallel = std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+        let (ac, built) = if parallel {
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = groups
+                    .iter()
+                    .map(|(_, members)| scope.spawn(|| build_set(members)))
+                    .collect();
+                let ac = build_ac();
+                let built: Vec<Result<RegexSet, String>> = handles
+                    .into_iter()
+                    .map(|h| {
+                        h.join()
+                            .unwrap_or_else(|_| Err("regex set build failed".into()))
+                    })
+                    .collect();
+                (ac, built)
+            })
+        } else {
+            let built = groups.iter().map(|(_, m)| build_set(m)).collect();
+            (build_ac(), built)
+        };
+        let ac = ac?;
+        let mut sets = Vec::with_capacity(groups.len());
+        for ((kind, members), set) in groups.into_iter().zip(built) {
+            sets.push((kind, set?, members));
         }
         Ok(Matcher {
             ac,
@@ -403,19 +441,25 @@ mod tests {
             MatcherInput {
                 owner: Owner::Cue(0),
                 phrases: &[],
+                normalized: None,
                 regex: Some(&en),
+                regex_needs: Needs::of(en.as_str()),
                 word_boundaries: true,
             },
             MatcherInput {
                 owner: Owner::Cue(1),
                 phrases: &[],
+                normalized: None,
                 regex: Some(&ja),
+                regex_needs: Needs::of(ja.as_str()),
                 word_boundaries: true,
             },
             MatcherInput {
                 owner: Owner::Cue(2),
                 phrases: &[],
+                normalized: None,
                 regex: Some(&any),
+                regex_needs: Needs::of(any.as_str()),
                 word_boundaries: true,
             },
         ])
@@ -466,7 +510,9 @@ mod tests {
         let m = Matcher::build([MatcherInput {
             owner: Owner::Entry(0),
             phrases: &phrases,
+            normalized: None,
             regex: None,
+            regex_needs: Needs::Anything,
             word_boundaries: true,
         }])
         .unwrap();
