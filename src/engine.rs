@@ -8,7 +8,7 @@ use crate::policy::{Boundary, Lang, Policy};
 use crate::report::Assessment;
 use crate::score::{self, Options};
 use crate::signals::{self, ContactPoint};
-use crate::text::matcher::{Matcher, MatcherInput, Needs, Owner};
+use crate::text::matcher::{Matcher, MatcherInput, Owner};
 use jiff::{SignedDuration, Timestamp};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -104,7 +104,6 @@ impl EngineBuilder {
                 phrases: &pat.phrases,
                 normalized: Some(&pat.normalized),
                 regex: pat.regex.as_ref(),
-                regex_needs: pat.regex_needs,
                 word_boundaries: pat.boundary == Boundary::Auto,
             })
             .chain(p.exceptions.iter().enumerate().map(|(i, x)| MatcherInput {
@@ -112,7 +111,6 @@ impl EngineBuilder {
                 phrases: &x.phrases,
                 normalized: None,
                 regex: None,
-                regex_needs: Needs::Anything,
                 word_boundaries: false,
             }));
         let matcher = Matcher::build(inputs).map_err(|message| BuildError { message })?;

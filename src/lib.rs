@@ -36,7 +36,9 @@
 //! truncated. Matching is linear in the text (aho-corasick and the `regex` crate).
 //!
 //! Rule files: a policy either loads (and is then guaranteed to compile and run) or is refused
-//! with every problem located by file, line and column. Regexes are bounded by
+//! with every problem located by file, line and column. Each rule regex is checked at load (syntax,
+//! size, nesting, empty matches) and compiled for searching the first time a record needs it.
+//! Regexes are bounded by
 //! [`limits::REGEX_SIZE_LIMIT`] and [`limits::REGEX_NEST_LIMIT`], phrases by
 //! [`limits::MAX_PATTERN_CHARS`] and [`limits::MAX_PATTERNS`].
 

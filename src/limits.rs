@@ -22,7 +22,8 @@ pub const MAX_PATTERN_CHARS: usize = 256;
 /// ```
 pub const MAX_RULE_ID_BYTES: usize = 128;
 
-/// Compiled size limit of each user regex (bytes), as `regex::RegexBuilder::size_limit`.
+/// Size limit of each rule regex's compiled automaton (bytes), as `regex::RegexBuilder::size_limit`;
+/// checked when the policy loads, before the regex is first compiled for searching.
 ///
 /// ```
 /// assert_eq!(kasuhara::limits::REGEX_SIZE_LIMIT, 1 << 20);

@@ -9,10 +9,10 @@ use crate::limits;
 use crate::report::Text;
 use crate::text::matcher::Needs;
 use crate::text::normalize_pattern;
-use regex::RegexBuilder;
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::path::Path;
+use std::sync::Arc;
 use toml::Spanned;
 
 /// The embedded default policy: every file of `rules/` except the cases.
@@ -152,28 +152,73 @@ fn collect_files(path: &Path, out: &mut Vec<std::path::PathBuf>, io: &mut Vec<Di
 struct Ctx {
     files: Vec<(String, String)>,
     diags: Vec<Diagnostic>,
-    /// Every rule regex of the files, compiled up front on all cores (by source after
-    /// [`ascii_word_boundaries`]): the compiled regex or the error, and what its matches need.
-    regexes: HashMap<String, (Result<regex::Regex, String>, Needs)>,
+    /// Every rule regex of the files, checked up front on all cores (by source after
+    /// [`ascii_word_boundaries`]).
+    regexes: HashMap<String, Result<Arc<RuleRegex>, RegexProblem>>,
 }
 
-/// Compiles `sources` on up to every core: regex compilation is most of the time it takes to load
-/// a policy, and each regex compiles on its own.
-fn compile_regexes(sources: Vec<String>) -> HashMap<String, (Result<regex::Regex, String>, Needs)> {
-    let compile = |src: &String| {
-        let re = RegexBuilder::new(src)
-            .size_limit(limits::REGEX_SIZE_LIMIT)
-            .dfa_size_limit(limits::REGEX_SIZE_LIMIT)
-            .nest_limit(limits::REGEX_NEST_LIMIT)
-            .build()
-            .map_err(|e| e.to_string());
-        let needs = if re.is_ok() {
-            Needs::of(src)
-        } else {
-            Needs::Anything
-        };
-        (re, needs)
-    };
+/// Why a rule regex is refused.
+#[derive(Debug, Clone)]
+pub(crate) enum RegexProblem {
+    /// Syntax, nesting or size, with the message to show.
+    Invalid(String),
+    /// It can match an empty span, so evidence could quote nothing.
+    Empty,
+}
+
+/// Checks one rule regex as the `regex` crate would compile it (same syntax and nesting limit,
+/// the size limit on its automaton) and reads what its matches need, from one parse. The regex
+/// itself compiles on first use ([`RuleRegex::get`]).
+pub(crate) fn check_regex(src: &str) -> Result<Arc<RuleRegex>, RegexProblem> {
+    use regex_automata::nfa::thompson;
+    let hir = regex_syntax::ParserBuilder::new()
+        .nest_limit(limits::REGEX_NEST_LIMIT)
+        .build()
+        .parse(src)
+        .map_err(|e| RegexProblem::Invalid(e.to_string()))?;
+    let config = thompson::Config::new()
+        .nfa_size_limit(Some(limits::REGEX_SIZE_LIMIT))
+        .shrink(false)
+        .which_captures(thompson::WhichCaptures::None);
+    if let Err(e) = thompson::Compiler::new()
+        .configure(config)
+        .build_from_hir(&hir)
+    {
+        return Err(RegexProblem::Invalid(match e.size_limit() {
+            Some(limit) => format!("compiled regex exceeds size limit of {limit} bytes"),
+            None => e.to_string(),
+        }));
+    }
+    if hir.properties().minimum_len() == Some(0) {
+        return Err(RegexProblem::Empty);
+    }
+    Ok(Arc::new(RuleRegex::checked(
+        src.to_string(),
+        Needs::of_hir(&hir),
+        hir_has_group(&hir, &["n", "hit"]),
+        hir_has_group(&hir, &["n"]),
+    )))
+}
+
+/// Whether `hir` has a capture group named one of `names`.
+fn hir_has_group(hir: &regex_syntax::hir::Hir, names: &[&str]) -> bool {
+    use regex_syntax::hir::HirKind;
+    match hir.kind() {
+        HirKind::Capture(c) => {
+            c.name.as_deref().is_some_and(|n| names.contains(&n)) || hir_has_group(&c.sub, names)
+        }
+        HirKind::Repetition(r) => hir_has_group(&r.sub, names),
+        HirKind::Concat(hs) | HirKind::Alternation(hs) => {
+            hs.iter().any(|h| hir_has_group(h, names))
+        }
+        _ => false,
+    }
+}
+
+/// Checks `sources` on up to every core: checking is most of the time it takes to load a policy,
+/// and each regex is checked on its own.
+fn check_regexes(sources: Vec<String>) -> HashMap<String, Result<Arc<RuleRegex>, RegexProblem>> {
+    let compile = |src: &String| check_regex(src);
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(sources.len());
@@ -400,7 +445,7 @@ fn load(user: Vec<(String, String)>, io: Vec<Diagnostic>) -> Result<Policy, Load
         .collect();
     sources.sort();
     sources.dedup();
-    ctx.regexes = compile_regexes(sources);
+    ctx.regexes = check_regexes(sources);
 
     macro_rules! single {
         ($field:ident, $name:literal) => {{
@@ -680,10 +725,7 @@ fn load(user: Vec<(String, String)>, io: Vec<Diagnostic>) -> Result<Policy, Load
                 c.boundary.as_ref(),
                 &mut pattern_count,
             );
-            let has_n = patterns
-                .regex
-                .as_ref()
-                .is_some_and(|r| r.capture_names().any(|n| n == Some("n")));
+            let has_n = patterns.regex.as_ref().is_some_and(|r| r.has_n);
             let value = c
                 .value
                 .as_ref()
@@ -1334,7 +1376,6 @@ fn compile_patterns(
         normalized_out.push(normalized);
     }
     *count += out.len();
-    let mut needs = Needs::Anything;
     let compiled = regex.and_then(|r| {
         *count += 1;
         let src = r.get_ref();
@@ -1347,18 +1388,17 @@ fn compile_patterns(
             return None;
         }
         let src = ascii_word_boundaries(src);
-        let (re, n) = match ctx.regexes.get(&src) {
-            Some((re, n)) => (re.clone(), *n),
-            None => compile_regexes(vec![src.clone()]).remove(&src).unwrap_or((Err("invalid regex".into()), Needs::Anything)),
+        let checked = match ctx.regexes.get(&src) {
+            Some(c) => c.clone(),
+            None => check_regex(&src),
         };
-        needs = n;
-        match re {
-            Ok(re) if can_match_empty(&re) => {
+        match checked {
+            Ok(re) => Some(re),
+            Err(RegexProblem::Empty) => {
                 ctx.report(file, r.span(), rule, K::EmptyPattern, "regex can match an empty span (e.g. only `\\b` or an optional group)", None);
                 None
             }
-            Ok(re) => Some(re),
-            Err(msg) => {
+            Err(RegexProblem::Invalid(msg)) => {
                 let first = msg.lines().last().unwrap_or("invalid regex").trim().to_string();
                 ctx.report(file, r.span(), rule, K::InvalidRegex, format!("invalid regex: {first}"), None);
                 None
@@ -1384,7 +1424,6 @@ fn compile_patterns(
         phrases: out,
         normalized: normalized_out,
         regex: compiled,
-        regex_needs: needs,
         boundary,
     }
 }
@@ -1552,17 +1591,31 @@ fn ascii_word_boundaries(src: &str) -> String {
     out
 }
 
-/// Whether a regex can match an empty span somewhere: evidence must quote at least a character.
-/// Probed on texts with the word and script boundaries a rule can see.
-fn can_match_empty(re: &regex::Regex) -> bool {
-    ["", " ", "a", "ab cd", "あい", "a あ", "1 a", "。a", "\n"]
-        .iter()
-        .any(|t| re.find_iter(t).any(|m| m.is_empty()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::ascii_word_boundaries;
+
+    #[test]
+    fn checked_regexes_compile_on_first_use_and_the_last_resort_compiles() {
+        let re = super::check_regex(r"(?-u:\b)(?P<n>\d+) times").unwrap();
+        assert!(re.has_n && re.has_groups);
+        assert_eq!(
+            re.get().find("called 25 times").map(|m| m.as_str()),
+            Some("25 times")
+        );
+        // `RuleRegex::get`'s last resort, for a pattern that passed the check but would not
+        // compile: it must itself compile, and match nothing.
+        let never = regex::Regex::new(r"[^\s\S]").unwrap();
+        assert!(!never.is_match("any text, 日本語, \n"));
+        assert!(matches!(
+            super::check_regex(r"x*"),
+            Err(super::RegexProblem::Empty)
+        ));
+        assert!(matches!(
+            super::check_regex(r"(x"),
+            Err(super::RegexProblem::Invalid(_))
+        ));
+    }
 
     #[test]
     fn word_boundaries_become_ascii_and_escapes_survive() {

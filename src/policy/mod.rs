@@ -1,7 +1,7 @@
 //! The policy: the serde mirror of the rule files (`raw`), the loader that validates them (`load`)
 //! and the typed model the engine compiles (`model`).
 
-mod load;
+pub(crate) mod load;
 pub(crate) mod model;
 mod raw;
 

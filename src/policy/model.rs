@@ -5,7 +5,7 @@ use crate::report::Text;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// A category id such as `threat` or a company's own `stalking` (snake_case, from the rule files).
 ///
@@ -296,10 +296,64 @@ pub(crate) struct Patterns {
     pub phrases: Vec<String>,
     /// Each phrase normalized (without a trailing `*`), as the loader checked it.
     pub normalized: Vec<String>,
-    pub regex: Option<Regex>,
-    /// What every match of `regex` contains, so the matcher can skip text without it.
-    pub regex_needs: crate::text::matcher::Needs,
+    pub regex: Option<Arc<RuleRegex>>,
     pub boundary: Boundary,
+}
+
+/// A rule's regex: checked when the policy loads (syntax, size, nesting, empty matches) and
+/// compiled for searching the first time a record needs it. Compiling every rule regex up front
+/// was most of the time a policy took to load, and most rules never match most records; the
+/// engine's `RegexSet` prefilter, compiled up front, says which ones to compile and run.
+#[derive(Debug)]
+pub(crate) struct RuleRegex {
+    /// The pattern as the regex sees it (`\b` already made ASCII).
+    pub source: String,
+    /// What every match contains, so the matcher can skip text without it.
+    pub needs: crate::text::matcher::Needs,
+    /// Whether it has an `n` (number) or `hit` (evidence span) group.
+    pub has_groups: bool,
+    /// Whether it has an `n` group (a count or duration).
+    pub has_n: bool,
+    compiled: OnceLock<Regex>,
+}
+
+impl RuleRegex {
+    /// A regex the loader has checked.
+    pub(crate) fn checked(
+        source: String,
+        needs: crate::text::matcher::Needs,
+        has_groups: bool,
+        has_n: bool,
+    ) -> Self {
+        RuleRegex {
+            source,
+            needs,
+            has_groups,
+            has_n,
+            compiled: OnceLock::new(),
+        }
+    }
+
+    /// The compiled regex, compiled on first use.
+    pub(crate) fn get(&self) -> &Regex {
+        self.compiled.get_or_init(|| {
+            // The loader checked the syntax and the size of the forward automaton against
+            // `REGEX_SIZE_LIMIT`; the regex's other automata are of the same order, so the
+            // second attempt cannot fail on size. The last resort matches nothing and is
+            // unreachable for a checked pattern.
+            let build = |limit: usize| {
+                regex::RegexBuilder::new(&self.source)
+                    .size_limit(limit)
+                    .dfa_size_limit(crate::limits::REGEX_SIZE_LIMIT)
+                    .nest_limit(crate::limits::REGEX_NEST_LIMIT)
+                    .build()
+            };
+            build(crate::limits::REGEX_SIZE_LIMIT)
+                .or_else(|_| build(usize::MAX))
+                .or_else(|_| Regex::new(r"[^\s\S]"))
+                .unwrap_or_else(|_| unreachable!("a regex that matches nothing always compiles"))
+        })
+    }
 }
 
 /// A lexicon entry: text evidence for a category.

@@ -3,9 +3,11 @@
 //! they mean (exceptions, negation, speakers) is the signals layer's job.
 
 use super::normalize::{is_word_char, normalize_pattern};
+use crate::policy::model::RuleRegex;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-use regex::{Regex, RegexSet};
+use regex::RegexSet;
 use regex_syntax::hir::{Class, Hir, HirKind};
+use std::sync::Arc;
 
 /// Who a pattern belongs to: an index into the policy's entries, cues or exceptions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -38,9 +40,7 @@ pub(crate) struct MatcherInput<'a> {
     pub phrases: &'a [String],
     /// `phrases` already normalized, when the loader did it.
     pub normalized: Option<&'a [String]>,
-    pub regex: Option<&'a Regex>,
-    /// What every match of `regex` contains ([`Needs::of`] its pattern).
-    pub regex_needs: Needs,
+    pub regex: Option<&'a Arc<RuleRegex>>,
     pub word_boundaries: bool,
 }
 
@@ -58,17 +58,23 @@ pub(crate) enum Needs {
 
 impl Needs {
     /// Reads what `pattern` needs from its syntax (`Anything` if it does not parse).
+    #[cfg(test)]
     pub(crate) fn of(pattern: &str) -> Needs {
-        let Ok(hir) = regex_syntax::Parser::new().parse(pattern) else {
-            return Needs::Anything;
-        };
+        match regex_syntax::Parser::new().parse(pattern) {
+            Ok(hir) => Needs::of_hir(&hir),
+            Err(_) => Needs::Anything,
+        }
+    }
+
+    /// What every match of the parsed regex `hir` needs.
+    pub(crate) fn of_hir(hir: &Hir) -> Needs {
         let latin = |lo: u32, hi: u32| {
             (u32::from(b'a')..=u32::from(b'z')).contains(&lo) && hi <= u32::from(b'z')
                 || (u32::from(b'A')..=u32::from(b'Z')).contains(&lo) && hi <= u32::from(b'Z')
         };
-        if requires(&hir, &latin) {
+        if requires(hir, &latin) {
             Needs::Latin
-        } else if requires(&hir, &|lo, _| lo > 0x7F) {
+        } else if requires(hir, &|lo, _| lo > 0x7F) {
             Needs::NonAscii
         } else {
             Needs::Anything
@@ -116,8 +122,8 @@ fn requires(hir: &Hir, inside: &dyn Fn(u32, u32) -> bool) -> bool {
 pub(crate) struct Matcher {
     ac: AhoCorasick,
     literals: Vec<Literal>,
-    /// Regex, owner, and whether it has capture groups (`n` for a number, `hit` for the span).
-    regexes: Vec<(Regex, Owner, bool)>,
+    /// Each rule regex (compiled on first use) and its owner.
+    regexes: Vec<(Arc<RuleRegex>, Owner)>,
     /// One `RegexSet` per kind of text its regexes need, with the index of each of its regexes.
     sets: Vec<(Needs, RegexSet, Vec<usize>)>,
 }
@@ -153,15 +159,10 @@ impl Matcher {
                 pats.push(norm);
             }
             if let Some(re) = input.regex {
-                let has_n = re
-                    .capture_names()
-                    .any(|n| n == Some("n") || n == Some("hit"));
-                regexes.push((re.clone(), input.owner, has_n));
-                needs.push(input.regex_needs);
+                needs.push(re.needs);
+                regexes.push((Arc::clone(re), input.owner));
             }
         }
-        // The automaton kind is left to aho-corasick (a contiguous NFA at this size): a DFA scans
-        // short messages no faster here and takes twice the build time and 8x the memory.
         let groups: Vec<(Needs, Vec<usize>)> = [Needs::Latin, Needs::NonAscii, Needs::Anything]
             .into_iter()
             .map(|kind| {
@@ -173,7 +174,8 @@ impl Matcher {
             .filter(|(_, members): &(Needs, Vec<usize>)| !members.is_empty())
             .collect();
         let build_set = |members: &[usize]| {
-            RegexSet::new(members.iter().map(|&i| regexes[i].0.as_str())).map_err(|e| e.to_string())
+            RegexSet::new(members.iter().map(|&i| regexes[i].0.source.as_str()))
+                .map_err(|e| e.to_string())
         };
         let build_ac = || {
             AhoCorasickBuilder::new()
@@ -249,8 +251,9 @@ impl Matcher {
     /// Every match of regex `idx` in `text`.
     fn run_regex(&self, idx: usize, text: &str, out: &mut Vec<RawHit>) {
         {
-            let (re, owner, has_n) = &self.regexes[idx];
-            if *has_n {
+            let (rule, owner) = &self.regexes[idx];
+            let re = rule.get();
+            if rule.has_groups {
                 for caps in re.captures_iter(text) {
                     // A `hit` group narrows the evidence to the word itself, without its context.
                     let Some(m) = caps.name("hit").or_else(|| caps.get(0)) else {
@@ -287,7 +290,7 @@ impl Matcher {
             + self
                 .regexes
                 .iter()
-                .map(|(r, _, _)| r.as_str().len() * 64)
+                .map(|(r, _)| r.source.len() * 64)
                 .sum::<usize>()
     }
 }
@@ -434,16 +437,16 @@ mod tests {
 
     #[test]
     fn regexes_are_skipped_only_over_text_they_cannot_match() {
-        let en = Regex::new(r"(?P<n>\d+)\s+times").unwrap();
-        let ja = Regex::new(r"(?P<n>\d+)回").unwrap();
-        let any = Regex::new(r"\d{3}").unwrap();
+        let rule = |src: &str| crate::policy::load::check_regex(src).unwrap();
+        let en = rule(r"(?P<n>\d+)\s+times");
+        let ja = rule(r"(?P<n>\d+)回");
+        let any = rule(r"\d{3}");
         let m = Matcher::build([
             MatcherInput {
                 owner: Owner::Cue(0),
                 phrases: &[],
                 normalized: None,
                 regex: Some(&en),
-                regex_needs: Needs::of(en.as_str()),
                 word_boundaries: true,
             },
             MatcherInput {
@@ -451,7 +454,6 @@ mod tests {
                 phrases: &[],
                 normalized: None,
                 regex: Some(&ja),
-                regex_needs: Needs::of(ja.as_str()),
                 word_boundaries: true,
             },
             MatcherInput {
@@ -459,7 +461,6 @@ mod tests {
                 phrases: &[],
                 normalized: None,
                 regex: Some(&any),
-                regex_needs: Needs::of(any.as_str()),
                 word_boundaries: true,
             },
         ])
@@ -512,7 +513,6 @@ mod tests {
             phrases: &phrases,
             normalized: None,
             regex: None,
-            regex_needs: Needs::Anything,
             word_boundaries: true,
         }])
         .unwrap();
