@@ -283,6 +283,13 @@ impl Matcher {
         }
     }
 
+    /// Compiles every rule regex now (they compile on first use otherwise).
+    pub(crate) fn warm(&self) {
+        for (rule, _) in &self.regexes {
+            rule.get();
+        }
+    }
+
     /// Approximate heap bytes held by the automaton and regexes.
     pub(crate) fn memory_usage(&self) -> usize {
         self.ac.memory_usage()
