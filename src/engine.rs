@@ -102,14 +102,14 @@ impl EngineBuilder {
             .map(|(owner, pat)| MatcherInput {
                 owner,
                 phrases: &pat.phrases,
-                normalized: Some(&pat.normalized),
+                normalized: &pat.normalized,
                 regex: pat.regex.as_ref(),
                 word_boundaries: pat.boundary == Boundary::Auto,
             })
             .chain(p.exceptions.iter().enumerate().map(|(i, x)| MatcherInput {
                 owner: Owner::Exception(i),
                 phrases: &x.phrases,
-                normalized: None,
+                normalized: &x.normalized,
                 regex: None,
                 word_boundaries: false,
             }));

@@ -148,6 +148,21 @@ pub struct PolicyStamp {
     pub engine: Text,
 }
 
+/// `kasuhara <version>`, cited in every assessment and summary.
+static ENGINE_STAMP: std::sync::LazyLock<Text> =
+    std::sync::LazyLock::new(|| Text::from(concat!("kasuhara ", env!("CARGO_PKG_VERSION"))));
+
+impl PolicyStamp {
+    /// The stamp of `policy` with this crate's version.
+    pub(crate) fn of(policy: &crate::policy::Policy) -> PolicyStamp {
+        PolicyStamp {
+            name: policy.name.clone(),
+            version: policy.version.clone(),
+            engine: ENGINE_STAMP.clone(),
+        }
+    }
+}
+
 /// Where a piece of evidence comes from.
 ///
 /// ```

@@ -9,17 +9,9 @@ use crate::incident::Incident;
 use crate::policy::{Basis, Lang, Policy, Prong, Severity};
 use crate::report::{
     Assessment, Evidence, Finding, MissReason, NearMiss, PolicyStamp, Prongs, ResponseAdvice,
-    Source, Text, Verdict, round3,
+    Source, Verdict, round3,
 };
 use crate::signals::{Miss, Observations, Signal};
-
-/// `kasuhara <version>`, cited in every assessment.
-static ENGINE_STAMP: std::sync::LazyLock<Text> =
-    std::sync::LazyLock::new(|| Text::from(concat!("kasuhara ", env!("CARGO_PKG_VERSION"))));
-
-pub(crate) fn engine_stamp() -> Text {
-    ENGINE_STAMP.clone()
-}
 
 /// Options that shape the output, fixed when the engine is built.
 #[derive(Debug, Clone, Copy)]
@@ -211,122 +203,111 @@ pub(crate) fn assess(
         .map(|(d, _)| d.score)
         .fold(0.0, f64::max);
 
-    // Only the engine's language is written.
-    let t = |en: &dyn Fn() -> String, ja: &dyn Fn() -> String| -> String {
-        match lang {
-            Lang::En => en(),
-            Lang::Ja => ja(),
-        }
-    };
+    // Only the engine's language is written: `t!([English format args], [Japanese format args])`.
+    macro_rules! t {
+        ([$($en:tt)*], [$($ja:tt)*]) => {
+            match lang {
+                Lang::En => format!($($en)*),
+                Lang::Ja => format!($($ja)*),
+            }
+        };
+    }
     let (verdict, reason) = if conduct >= vr.harassment {
         (
             Verdict::Harassment,
-            t(
-                &|| {
-                    format!(
-                        "conduct {:.2} reaches the harassment threshold {}",
-                        conduct, vr.harassment
-                    )
-                },
-                &|| {
-                    format!(
-                        "言動のスコア {:.2} がハラスメントの閾値 {} 以上",
-                        conduct, vr.harassment
-                    )
-                },
+            t!(
+                [
+                    "conduct {:.2} reaches the harassment threshold {}",
+                    conduct,
+                    vr.harassment
+                ],
+                [
+                    "言動のスコア {:.2} がハラスメントの閾値 {} 以上",
+                    conduct,
+                    vr.harassment
+                ]
             ),
         )
     } else if validity >= vr.absurd_request {
         (
             Verdict::Harassment,
-            t(
-                &|| {
-                    format!(
-                        "the request is absurd (validity {:.2} ≥ {}), however politely made",
-                        validity, vr.absurd_request
-                    )
-                },
-                &|| {
-                    format!(
-                        "要求内容が著しく不当（妥当性スコア {:.2} ≥ {}）。態様が丁寧でも該当",
-                        validity, vr.absurd_request
-                    )
-                },
+            t!(
+                [
+                    "the request is absurd (validity {:.2} ≥ {}), however politely made",
+                    validity,
+                    vr.absurd_request
+                ],
+                [
+                    "要求内容が著しく不当（妥当性スコア {:.2} ≥ {}）。態様が丁寧でも該当",
+                    validity,
+                    vr.absurd_request
+                ]
             ),
         )
     } else if invalid && conduct >= vr.review {
         (
             Verdict::Harassment,
-            t(
-                &|| {
-                    format!(
-                        "a request lacking validity ({:.2}) pressed with inappropriate conduct ({:.2})",
-                        validity, conduct
-                    )
-                },
-                &|| {
-                    format!(
-                        "妥当性を欠く要求（{:.2}）を不適切な言動（{:.2}）で求めている",
-                        validity, conduct
-                    )
-                },
+            t!(
+                [
+                    "a request lacking validity ({:.2}) pressed with inappropriate conduct ({:.2})",
+                    validity,
+                    conduct
+                ],
+                [
+                    "妥当性を欠く要求（{:.2}）を不適切な言動（{:.2}）で求めている",
+                    validity,
+                    conduct
+                ]
             ),
         )
     } else if conduct >= vr.review {
         (
             Verdict::NeedsReview,
-            t(
-                &|| {
-                    format!(
-                        "conduct {:.2} is in the review band [{}, {})",
-                        conduct, vr.review, vr.harassment
-                    )
-                },
-                &|| {
-                    format!(
-                        "言動のスコア {:.2} が要確認の範囲 [{}, {})",
-                        conduct, vr.review, vr.harassment
-                    )
-                },
+            t!(
+                [
+                    "conduct {:.2} is in the review band [{}, {})",
+                    conduct,
+                    vr.review,
+                    vr.harassment
+                ],
+                [
+                    "言動のスコア {:.2} が要確認の範囲 [{}, {})",
+                    conduct,
+                    vr.review,
+                    vr.harassment
+                ]
             ),
         )
     } else if invalid {
         (
             Verdict::NeedsReview,
-            t(
-                &|| {
-                    format!(
-                        "the request lacks validity ({:.2}) but the conduct is not inappropriate",
-                        validity
-                    )
-                },
-                &|| {
-                    format!(
-                        "要求の妥当性を欠く（{:.2}）が、言動は不適切とはいえない",
-                        validity
-                    )
-                },
+            t!(
+                [
+                    "the request lacks validity ({:.2}) but the conduct is not inappropriate",
+                    validity
+                ],
+                [
+                    "要求の妥当性を欠く（{:.2}）が、言動は不適切とはいえない",
+                    validity
+                ]
             ),
         )
     } else if relative_uncounted >= vr.review {
         (
             Verdict::NeedsReview,
-            t(
-                &|| {
-                    "a demand (money, apology, beyond the contract) over a request not known to lack validity, without aggravation".into()
-                },
-                &|| {
-                    "妥当性を欠くとはいえない要求に伴う金品・謝罪等の要求（悪質性の加重なし）"
-                        .into()
-                },
+            t!(
+                [
+                    "a demand (money, apology, beyond the contract) over a request not known to lack validity, without aggravation"
+                ],
+                ["妥当性を欠くとはいえない要求に伴う金品・謝罪等の要求（悪質性の加重なし）"]
             ),
         )
     } else {
         (
             Verdict::NotHarassment,
-            t(
-                &|| "no finding reaches the review threshold".into(),
-                &|| "要確認の閾値に達する該当なし".into(),
+            t!(
+                ["no finding reaches the review threshold"],
+                ["要確認の閾値に達する該当なし"]
             ),
         )
     };
@@ -368,11 +349,7 @@ pub(crate) fn assess(
             conduct: round3(conduct),
         },
         reason,
-        policy: PolicyStamp {
-            name: policy.name.clone(),
-            version: policy.version.clone(),
-            engine: engine_stamp(),
-        },
+        policy: PolicyStamp::of(policy),
         findings,
         responses: advice(policy, lang, verdict_responses),
         near_misses,

@@ -280,11 +280,7 @@ impl Summary {
     pub fn new(policy: &Policy) -> Summary {
         let zero = VerdictCounts::default();
         Summary {
-            policy: PolicyStamp {
-                name: policy.name.clone(),
-                version: policy.version.clone(),
-                engine: crate::score::engine_stamp(),
-            },
+            policy: PolicyStamp::of(policy),
             time_zone: policy.calendar.time_zone_name.clone(),
             records: 0,
             verdicts: zero,

@@ -195,22 +195,18 @@ pub(crate) fn check_regex(src: &str) -> Result<Arc<RuleRegex>, RegexProblem> {
     Ok(Arc::new(RuleRegex::checked(
         src.to_string(),
         Needs::of_hir(&hir),
-        hir_has_group(&hir, &["n", "hit"]),
-        hir_has_group(&hir, &["n"]),
+        hir_has_group(&hir, "n"),
+        hir_has_group(&hir, "hit"),
     )))
 }
 
-/// Whether `hir` has a capture group named one of `names`.
-fn hir_has_group(hir: &regex_syntax::hir::Hir, names: &[&str]) -> bool {
+/// Whether `hir` has a capture group named `name`.
+fn hir_has_group(hir: &regex_syntax::hir::Hir, name: &str) -> bool {
     use regex_syntax::hir::HirKind;
     match hir.kind() {
-        HirKind::Capture(c) => {
-            c.name.as_deref().is_some_and(|n| names.contains(&n)) || hir_has_group(&c.sub, names)
-        }
-        HirKind::Repetition(r) => hir_has_group(&r.sub, names),
-        HirKind::Concat(hs) | HirKind::Alternation(hs) => {
-            hs.iter().any(|h| hir_has_group(h, names))
-        }
+        HirKind::Capture(c) => c.name.as_deref() == Some(name) || hir_has_group(&c.sub, name),
+        HirKind::Repetition(r) => hir_has_group(&r.sub, name),
+        HirKind::Concat(hs) | HirKind::Alternation(hs) => hs.iter().any(|h| hir_has_group(h, name)),
         _ => false,
     }
 }
@@ -218,7 +214,6 @@ fn hir_has_group(hir: &regex_syntax::hir::Hir, names: &[&str]) -> bool {
 /// Checks `sources` on up to every core: checking is most of the time it takes to load a policy,
 /// and each regex is checked on its own.
 fn check_regexes(sources: Vec<String>) -> HashMap<String, Result<Arc<RuleRegex>, RegexProblem>> {
-    let compile = |src: &String| check_regex(src);
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(sources.len());
@@ -226,7 +221,7 @@ fn check_regexes(sources: Vec<String>) -> HashMap<String, Result<Arc<RuleRegex>,
         return sources
             .into_iter()
             .map(|s| {
-                let c = compile(&s);
+                let c = check_regex(&s);
                 (s, c)
             })
             .collect();
@@ -248,7 +243,7 @@ fn check_regexes(sources: Vec<String>) -> HashMap<String, Result<Arc<RuleRegex>,
                 scope.spawn(move || {
                     share
                         .into_iter()
-                        .map(|s| (s.clone(), compile(s)))
+                        .map(|s| (s.clone(), check_regex(s)))
                         .collect::<Vec<_>>()
                 })
             })
@@ -890,6 +885,7 @@ fn load(user: Vec<(String, String)>, io: Vec<Diagnostic>) -> Result<Policy, Load
             exceptions.push(Exception {
                 id: RuleId::new(id),
                 phrases: patterns.phrases,
+                normalized: patterns.normalized,
             });
         }
     }
@@ -1598,7 +1594,7 @@ mod tests {
     #[test]
     fn checked_regexes_compile_on_first_use_and_the_last_resort_compiles() {
         let re = super::check_regex(r"(?-u:\b)(?P<n>\d+) times").unwrap();
-        assert!(re.has_n && re.has_groups);
+        assert!(re.has_n && !re.has_hit);
         assert_eq!(
             re.get().find("called 25 times").map(|m| m.as_str()),
             Some("25 times")

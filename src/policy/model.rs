@@ -310,10 +310,10 @@ pub(crate) struct RuleRegex {
     pub source: String,
     /// What every match contains, so the matcher can skip text without it.
     pub needs: crate::text::matcher::Needs,
-    /// Whether it has an `n` (number) or `hit` (evidence span) group.
-    pub has_groups: bool,
     /// Whether it has an `n` group (a count or duration).
     pub has_n: bool,
+    /// Whether it has a `hit` group (the evidence span within the match).
+    pub has_hit: bool,
     compiled: OnceLock<Regex>,
 }
 
@@ -322,14 +322,14 @@ impl RuleRegex {
     pub(crate) fn checked(
         source: String,
         needs: crate::text::matcher::Needs,
-        has_groups: bool,
         has_n: bool,
+        has_hit: bool,
     ) -> Self {
         RuleRegex {
             source,
             needs,
-            has_groups,
             has_n,
+            has_hit,
             compiled: OnceLock::new(),
         }
     }
@@ -423,6 +423,8 @@ pub(crate) struct Cue {
 pub(crate) struct Exception {
     pub id: RuleId,
     pub phrases: Vec<String>,
+    /// Each phrase normalized, as the loader checked it.
+    pub normalized: Vec<String>,
 }
 
 /// A recommended response from the manual's response patterns.

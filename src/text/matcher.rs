@@ -2,7 +2,7 @@
 //! regexes behind one `RegexSet` prefilter. It reports raw hits over normalized text; deciding what
 //! they mean (exceptions, negation, speakers) is the signals layer's job.
 
-use super::normalize::{is_word_char, normalize_pattern};
+use super::normalize::is_word_char;
 use crate::policy::model::RuleRegex;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::RegexSet;
@@ -38,8 +38,8 @@ struct Literal {
 pub(crate) struct MatcherInput<'a> {
     pub owner: Owner,
     pub phrases: &'a [String],
-    /// `phrases` already normalized, when the loader did it.
-    pub normalized: Option<&'a [String]>,
+    /// `phrases` as the loader normalized them (without a trailing `*`), one for one.
+    pub normalized: &'a [String],
     pub regex: Option<&'a Arc<RuleRegex>>,
     pub word_boundaries: bool,
 }
@@ -135,17 +135,9 @@ impl Matcher {
         let mut pats: Vec<String> = Vec::new();
         let mut literals = Vec::new();
         let mut regexes = Vec::new();
-        let mut needs: Vec<Needs> = Vec::new();
         for input in inputs {
-            for (k, phrase) in input.phrases.iter().enumerate() {
-                let (body, prefix) = match phrase.strip_suffix('*') {
-                    Some(b) => (b, true),
-                    None => (phrase.as_str(), false),
-                };
-                let norm = match input.normalized.and_then(|n| n.get(k)) {
-                    Some(n) => n.clone(),
-                    None => normalize_pattern(body),
-                };
+            for (phrase, norm) in input.phrases.iter().zip(input.normalized) {
+                let prefix = phrase.ends_with('*');
                 if norm.is_empty() {
                     continue;
                 }
@@ -156,10 +148,9 @@ impl Matcher {
                     check_start: input.word_boundaries && first,
                     check_end: input.word_boundaries && last && !prefix,
                 });
-                pats.push(norm);
+                pats.push(norm.clone());
             }
             if let Some(re) = input.regex {
-                needs.push(re.needs);
                 regexes.push((Arc::clone(re), input.owner));
             }
         }
@@ -168,7 +159,9 @@ impl Matcher {
             .map(|kind| {
                 (
                     kind,
-                    (0..regexes.len()).filter(|&i| needs[i] == kind).collect(),
+                    (0..regexes.len())
+                        .filter(|&i| regexes[i].0.needs == kind)
+                        .collect(),
                 )
             })
             .filter(|(_, members): &(Needs, Vec<usize>)| !members.is_empty())
@@ -250,35 +243,33 @@ impl Matcher {
 
     /// Every match of regex `idx` in `text`.
     fn run_regex(&self, idx: usize, text: &str, out: &mut Vec<RawHit>) {
-        {
-            let (rule, owner) = &self.regexes[idx];
-            let re = rule.get();
-            if rule.has_groups {
-                for caps in re.captures_iter(text) {
-                    // A `hit` group narrows the evidence to the word itself, without its context.
-                    let Some(m) = caps.name("hit").or_else(|| caps.get(0)) else {
-                        continue;
-                    };
-                    if m.is_empty() {
-                        continue;
-                    }
-                    let n = caps.name("n").and_then(|g| parse_number(g.as_str()));
-                    out.push(RawHit {
-                        owner: *owner,
-                        start: m.start(),
-                        end: m.end(),
-                        n,
-                    });
+        let (rule, owner) = &self.regexes[idx];
+        let re = rule.get();
+        if rule.has_n || rule.has_hit {
+            for caps in re.captures_iter(text) {
+                // A `hit` group narrows the evidence to the word itself, without its context.
+                let Some(m) = caps.name("hit").or_else(|| caps.get(0)) else {
+                    continue;
+                };
+                if m.is_empty() {
+                    continue;
                 }
-            } else {
-                for m in re.find_iter(text).filter(|m| !m.is_empty()) {
-                    out.push(RawHit {
-                        owner: *owner,
-                        start: m.start(),
-                        end: m.end(),
-                        n: None,
-                    });
-                }
+                let n = caps.name("n").and_then(|g| parse_number(g.as_str()));
+                out.push(RawHit {
+                    owner: *owner,
+                    start: m.start(),
+                    end: m.end(),
+                    n,
+                });
+            }
+        } else {
+            for m in re.find_iter(text).filter(|m| !m.is_empty()) {
+                out.push(RawHit {
+                    owner: *owner,
+                    start: m.start(),
+                    end: m.end(),
+                    n: None,
+                });
             }
         }
     }
@@ -452,21 +443,21 @@ mod tests {
             MatcherInput {
                 owner: Owner::Cue(0),
                 phrases: &[],
-                normalized: None,
+                normalized: &[],
                 regex: Some(&en),
                 word_boundaries: true,
             },
             MatcherInput {
                 owner: Owner::Cue(1),
                 phrases: &[],
-                normalized: None,
+                normalized: &[],
                 regex: Some(&ja),
                 word_boundaries: true,
             },
             MatcherInput {
                 owner: Owner::Cue(2),
                 phrases: &[],
-                normalized: None,
+                normalized: &[],
                 regex: Some(&any),
                 word_boundaries: true,
             },
@@ -515,10 +506,14 @@ mod tests {
     #[test]
     fn word_boundaries_apply_to_latin_edges_only() {
         let phrases = vec!["ass".to_string(), "ばか".to_string(), "fuck*".to_string()];
+        let normalized: Vec<String> = phrases
+            .iter()
+            .map(|p| super::super::normalize::normalize_pattern(p.trim_end_matches('*')))
+            .collect();
         let m = Matcher::build([MatcherInput {
             owner: Owner::Entry(0),
             phrases: &phrases,
-            normalized: None,
+            normalized: &normalized,
             regex: None,
             word_boundaries: true,
         }])

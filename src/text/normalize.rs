@@ -231,13 +231,7 @@ pub fn normalize(text: &str) -> Normalized {
 /// between two single letters, a Japanese split a separator after a Japanese character.
 fn passes_may_change(units: &[Unit]) -> bool {
     let n = units.len();
-    let leetish = |c: char| matches!(c, '0' | '1' | '3' | '4' | '5' | '7' | '!' | '@' | '$');
-    let single = |i: usize| {
-        is_latin_letter(units[i].c)
-            && (i == 0 || !is_word_char(units[i - 1].c))
-            && (i + 1 >= n || !is_word_char(units[i + 1].c))
-    };
-    let jp_sep = |c: char| matches!(c, ' ' | '.' | '*' | '_' | '・' | '･');
+    let leetish = |c: char| leet_letter(c).is_some();
     (0..n).any(|i| {
         let c = units[i].c;
         let prev = (i > 0).then(|| units[i - 1].c);
@@ -248,10 +242,14 @@ fn passes_may_change(units: &[Unit]) -> bool {
                 prev.is_some_and(is_latin_letter)
                     || units.get(end).is_some_and(|u| is_latin_letter(u.c))
             })
-            || (matches!(c, 'ー' | '〜' | 'っ') && prev == Some(c))
+            || (is_kana_stretch(c) && prev == Some(c))
             || (is_latin_letter(c) && prev == Some(c) && i > 1 && units[i - 2].c == c)
-            || (is_separator(c) && i > 0 && i + 1 < n && single(i - 1) && single(i + 1))
-            || (jp_sep(c) && prev.is_some_and(is_japanese))
+            || (is_separator(c)
+                && i > 0
+                && i + 1 < n
+                && is_single_letter(units, i - 1)
+                && is_single_letter(units, i + 1))
+            || (is_jp_separator(c) && prev.is_some_and(is_japanese))
     })
 }
 
@@ -296,10 +294,11 @@ fn is_plain_ascii(b: &[u8]) -> bool {
             t[d as usize] = DIGIT;
             d += 1;
         }
-        let leet = [b'0', b'1', b'3', b'4', b'5', b'7', b'@', b'$', b'!'];
-        let mut k = 0;
-        while k < leet.len() {
-            t[leet[k] as usize] |= LEET;
+        let mut k = 0u8;
+        while k < 0x80 {
+            if leet_letter(k as char).is_some() {
+                t[k as usize] |= LEET;
+            }
             k += 1;
         }
         t[b' ' as usize] = SPACE | SEP;
@@ -571,21 +570,42 @@ fn is_latin_letter(c: char) -> bool {
     c.is_ascii_lowercase()
 }
 
+/// The letter a look-alike digit or symbol stands for in leetspeak.
+const fn leet_letter(c: char) -> Option<char> {
+    Some(match c {
+        '0' => 'o',
+        '1' | '!' => 'i',
+        '3' => 'e',
+        '4' | '@' => 'a',
+        '5' | '$' => 's',
+        '7' => 't',
+        _ => return None,
+    })
+}
+
+/// Characters whose repetition is a stretch in Japanese (「バーーカ」「ばか〜〜」「ムカつっっく」).
+fn is_kana_stretch(c: char) -> bool {
+    matches!(c, 'ー' | '〜' | 'っ')
+}
+
+/// Separators that may split a Japanese word (「死 ね」「死・ね」).
+fn is_jp_separator(c: char) -> bool {
+    matches!(c, ' ' | '.' | '*' | '_' | '・' | '･')
+}
+
+/// Whether `units[i]` is a Latin letter standing alone (no word character on either side): a
+/// piece of a split word such as "f u c k".
+fn is_single_letter(units: &[Unit], i: usize) -> bool {
+    is_latin_letter(units[i].c)
+        && (i == 0 || !is_word_char(units[i - 1].c))
+        && units.get(i + 1).is_none_or(|u| !is_word_char(u.c))
+}
+
 /// Step 2: leetspeak inside Latin words. A maximal run of look-alike digits and symbols is read as
 /// letters when a letter touches it and it holds no other digit ("1d10t", "sh!t", "h3ll0"), but
 /// not in numbers ("25", "$100", "covid19") nor as trailing punctuation ("idiot!").
 fn leet(units: &mut [Unit]) {
-    fn map(c: char) -> Option<char> {
-        Some(match c {
-            '0' => 'o',
-            '1' | '!' => 'i',
-            '3' => 'e',
-            '4' | '@' => 'a',
-            '5' | '$' => 's',
-            '7' => 't',
-            _ => return None,
-        })
-    }
+    let map = leet_letter;
     let mut i = 0;
     while i < units.len() {
         if map(units[i].c).is_none() {
@@ -644,7 +664,7 @@ fn collapse_stretches(units: &mut Vec<Unit>) {
         let stretched = if is_latin_letter(u.c) {
             run >= 3
         } else {
-            matches!(u.c, 'ー' | '〜' | 'っ') && run >= 2
+            is_kana_stretch(u.c) && run >= 2
         };
         if stretched {
             // A stretched letter that starts a split word ("kkk.i.l.l") is one letter of it.
@@ -701,14 +721,9 @@ fn starts_other_run(units: &[Unit], at: usize, sep: char) -> bool {
     if !is_separator(other) || other == sep {
         return false;
     }
-    let single = |i: usize| {
-        is_latin_letter(units[i].c)
-            && (i == 0 || !is_word_char(units[i - 1].c))
-            && (i + 1 >= n || !is_word_char(units[i + 1].c))
-    };
     let mut letters = 1;
     let mut j = at;
-    while j + 2 < n && units[j + 1].c == other && single(j + 2) {
+    while j + 2 < n && units[j + 1].c == other && is_single_letter(units, j + 2) {
         j += 2;
         letters += 1;
     }
@@ -718,11 +733,7 @@ fn starts_other_run(units: &[Unit], at: usize, sep: char) -> bool {
 /// Step 3: "f u c k", "k.i.l.l" → joined; 「死 ね」 → 「死ね」. Marks the separators as dropped.
 fn mark_separators(units: &mut [Unit]) {
     let n = units.len();
-    let single = |units: &[Unit], i: usize| -> bool {
-        is_latin_letter(units[i].c)
-            && (i == 0 || !is_word_char(units[i - 1].c))
-            && (i + 1 >= n || !is_word_char(units[i + 1].c))
-    };
+    let single = is_single_letter;
     // Latin: runs of >= 3 single letters separated by one separator each.
     let mut i = 0;
     while i < n {
@@ -755,7 +766,7 @@ fn mark_separators(units: &mut [Unit]) {
         i = j + 1;
     }
     // Japanese: a run of spaces or dots between two Japanese characters (「死 ね」, 「死 ・ね」).
-    let jp_sep = |c: char| matches!(c, ' ' | '.' | '*' | '_' | '・' | '･');
+    let jp_sep = is_jp_separator;
     let mut i = 1;
     while i + 1 < n {
         if !jp_sep(units[i].c) || !is_japanese(units[i - 1].c) || jp_sep(units[i - 1].c) {
@@ -790,7 +801,7 @@ fn emit(units: &[Unit], out: &mut Vec<Unit>) {
         }
         let min = if is_latin_letter(u.c) {
             3
-        } else if matches!(u.c, 'ー' | '〜' | 'っ') {
+        } else if is_kana_stretch(u.c) {
             2
         } else {
             usize::MAX
