@@ -216,6 +216,118 @@ fn classify_shapes(c: &mut Criterion) {
     g.finish();
 }
 
+/// 2,000 different short records (every third abusive), so that the automata meet new text on
+/// every record as they do on real data; a single repeated text keeps every cache warm.
+fn varied_records() -> Vec<(Incident, bool)> {
+    const THINGS_EN: &[&str] = &[
+        "the heater",
+        "a leaking tap",
+        "noise from the elevator",
+        "the parking permit",
+        "a late checkout",
+        "a broken window",
+        "the wifi password",
+        "the rent invoice",
+        "the garbage day",
+        "the front door lock",
+    ];
+    const OPENINGS_EN: &[&str] = &[
+        "The resident of room {n} called about {t}",
+        "A guest in room {n} emailed about {t}",
+        "The tenant of unit {n} wrote to the office regarding {t}",
+        "Someone from apartment {n} came to the front desk about {t}",
+    ];
+    const BENIGN_EN: &[&str] = &[
+        " and asked when a technician could come.",
+        " and asked us to check it again tomorrow morning.",
+        " and thanked the staff for the quick reply.",
+        ", saying it has happened twice this month, and asked for a written answer.",
+    ];
+    const ABUSIVE_EN: &[&str] = &[
+        " and said: you useless idiots, I will post this online.",
+        " and said he would kill the manager.",
+        " and called the clerk a stupid bitch.",
+        " and said he would burn the building down.",
+    ];
+    const THINGS_JA: &[&str] = &[
+        "エアコンの故障",
+        "水漏れ",
+        "エレベーターの騒音",
+        "駐車場の許可証",
+        "チェックアウトの延長",
+        "窓ガラスの破損",
+        "Wi-Fiのパスワード",
+        "家賃の請求書",
+        "ゴミの収集日",
+        "玄関の鍵",
+    ];
+    const OPENINGS_JA: &[&str] = &[
+        "{n}号室の入居者から{t}について電話があり、",
+        "{n}号室のお客様から{t}の件でメールがあり、",
+        "{n}号室の方がフロントに来て{t}について話され、",
+    ];
+    const BENIGN_JA: &[&str] = &[
+        "修理の日程を確認された。",
+        "明日もう一度確認してほしいとのことだった。",
+        "迅速な対応にお礼を言われた。",
+    ];
+    const ABUSIVE_JA: &[&str] = &[
+        "「ふざけるな、殺すぞ」と怒鳴られた。",
+        "「このバカ野郎、早く直せ」と言われた。",
+        "「ネットに晒してやる」と言われた。",
+    ];
+    (0..2000usize)
+        .map(|i| {
+            let abusive = i % 3 == 0;
+            let n = 101 + (i * 37) % 900;
+            let (openings, things, tails) = if i % 2 == 0 {
+                (
+                    OPENINGS_EN,
+                    THINGS_EN,
+                    if abusive { ABUSIVE_EN } else { BENIGN_EN },
+                )
+            } else {
+                (
+                    OPENINGS_JA,
+                    THINGS_JA,
+                    if abusive { ABUSIVE_JA } else { BENIGN_JA },
+                )
+            };
+            let text = openings[(i / 2) % openings.len()]
+                .replace("{n}", &n.to_string())
+                .replace("{t}", things[(i / 7) % things.len()])
+                + tails[(i / 11) % tails.len()];
+            (Incident::from_text(format!("v{i}"), text), abusive)
+        })
+        .collect()
+}
+
+fn classify_varied(c: &mut Criterion) {
+    let engine = Engine::default();
+    let records = varied_records();
+    for (inc, abusive) in &records {
+        let a = engine.classify(inc).unwrap();
+        assert_eq!(
+            !a.findings.is_empty(),
+            *abusive,
+            "{:?}: {:?}",
+            inc.text,
+            a.findings
+        );
+    }
+    let mut g = c.benchmark_group("classify_varied");
+    g.throughput(Throughput::Elements(records.len() as u64));
+    g.bench_function("2000_different_short_records", |b| {
+        b.iter(|| {
+            records
+                .iter()
+                .map(|(i, _)| engine.classify(black_box(i)).unwrap().findings.len())
+                .sum::<usize>()
+        })
+    });
+    g.finish();
+}
+
 fn versus_rustrict(c: &mut Criterion) {
     let engine = Engine::default();
     let incidents: Vec<Incident> = EN_MESSAGES
@@ -304,6 +416,7 @@ criterion_group!(
     matching,
     text_path_vs_raw,
     classify_shapes,
+    classify_varied,
     versus_rustrict,
     batch
 );

@@ -162,6 +162,14 @@ impl Default for Engine {
 }
 
 impl Engine {
+    /// The compiled matcher, for the matcher's own tests.
+    #[cfg(test)]
+    pub(crate) fn matcher(&self) -> &Matcher {
+        &self.inner.matcher
+    }
+}
+
+impl Engine {
     /// Builds an engine with the defaults of [`EngineBuilder`] (English, no near misses).
     ///
     /// ```

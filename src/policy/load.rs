@@ -197,6 +197,7 @@ pub(crate) fn check_regex(src: &str) -> Result<Arc<RuleRegex>, RegexProblem> {
         Needs::of_hir(&hir),
         hir_has_group(&hir, "n"),
         hir_has_group(&hir, "hit"),
+        crate::text::matcher::triggers_of(&hir),
     )))
 }
 

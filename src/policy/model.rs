@@ -302,8 +302,8 @@ pub(crate) struct Patterns {
 
 /// A rule's regex: checked when the policy loads (syntax, size, nesting, empty matches) and
 /// compiled for searching the first time a record needs it. Compiling every rule regex up front
-/// was most of the time a policy took to load, and most rules never match most records; the
-/// engine's `RegexSet` prefilter, compiled up front, says which ones to compile and run.
+/// was most of the time a policy took to load, and most rules never match most records: a regex
+/// runs (and compiles) only on text where the engine's automaton found one of its `triggers`.
 #[derive(Debug)]
 pub(crate) struct RuleRegex {
     /// The pattern as the regex sees it (`\b` already made ASCII).
@@ -314,6 +314,10 @@ pub(crate) struct RuleRegex {
     pub has_n: bool,
     /// Whether it has a `hit` group (the evidence span within the match).
     pub has_hit: bool,
+    /// Groups of literals, read from its syntax, such that every match holds a literal of each
+    /// group: the regex runs only on text where the matcher's automaton found all its groups.
+    /// Empty: nothing selective, it always runs.
+    pub triggers: Vec<Vec<Vec<u8>>>,
     compiled: OnceLock<Regex>,
 }
 
@@ -324,12 +328,14 @@ impl RuleRegex {
         needs: crate::text::matcher::Needs,
         has_n: bool,
         has_hit: bool,
+        triggers: Vec<Vec<Vec<u8>>>,
     ) -> Self {
         RuleRegex {
             source,
             needs,
             has_n,
             has_hit,
+            triggers,
             compiled: OnceLock::new(),
         }
     }
