@@ -336,6 +336,9 @@ pub struct Finding {
 pub enum MissReason {
     /// The hit lies inside an innocent word or harmless phrase.
     Exception,
+    /// The words right after the hit give it another sense (its rule's `not_followed_by`:
+    /// "Chinese" in "the Chinese restaurant").
+    FollowedBy,
     /// A negation cancels it ("I'm not going to ...", 「〜つもりはない」).
     Negation,
     /// A staff member or someone other than the customer said it.

@@ -509,6 +509,10 @@ fn near_miss(policy: &Policy, lang: Lang, m: Miss) -> NearMiss {
     let reason = match (m.reason, lang) {
         (MissReason::Exception, Lang::En) => format!("inside a harmless word or phrase ({by})"),
         (MissReason::Exception, Lang::Ja) => format!("無害な語句の一部（{by}）"),
+        (MissReason::FollowedBy, Lang::En) => {
+            format!("the words after it give it another sense ({by})")
+        }
+        (MissReason::FollowedBy, Lang::Ja) => format!("後に続く語句で別の意味になる（{by}）"),
         (MissReason::Negation, Lang::En) => format!("negated ({by})"),
         (MissReason::Negation, Lang::Ja) => format!("否定されている（{by}）"),
         (MissReason::NotCustomer, Lang::En) => {

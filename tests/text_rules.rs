@@ -371,6 +371,62 @@ fn an_exception_is_reported_as_a_near_miss() {
     }
 }
 
+#[test]
+fn a_rule_is_not_counted_where_the_words_after_it_give_another_sense() {
+    let rules = r#"
+[policy]
+name = "guarded"
+version = "1"
+extends = "default"
+
+[[entry]]
+id = "discrimination.hate_group.test"
+category = "discrimination"
+lang = "en"
+weight = 0.9
+regex = '(?:hate|despise)\s+(?:the\s+)?(?:martians|martian)'
+not_followed_by = '\s+(?:restaurants?|food|cuisine|shop)\b'
+"#;
+    let policy = Policy::from_sources(&[("guarded.toml", rules)]).unwrap();
+    let engine = EngineBuilder::new(policy)
+        .near_misses(true)
+        .build()
+        .unwrap();
+    let rule = |a: &Assessment| {
+        a.findings
+            .iter()
+            .flat_map(|f| &f.evidence)
+            .any(|e| e.rule.as_str() == "discrimination.hate_group.test")
+    };
+    for text in [
+        "I hate the Martians.",
+        "I despise martians, all of them",
+        "I hate the Martian who runs the desk",
+    ] {
+        assert!(rule(&classify(&engine, text)), "{text}");
+    }
+    for text in [
+        "I hate the Martian restaurant on the corner.",
+        "I hate martian food",
+    ] {
+        let a = classify(&engine, text);
+        assert!(!rule(&a), "{text}: {:?}", a.findings);
+        let miss = a
+            .near_misses
+            .iter()
+            .find(|m| m.evidence.rule.as_str() == "discrimination.hate_group.test")
+            .expect("the guarded hit is a near miss");
+        assert_eq!(miss.reason, MissReason::FollowedBy, "{text}");
+    }
+    // A guard that could match nothing at all would drop every hit: refused when loading.
+    let bad = rules.replace(
+        r"not_followed_by = '\s+(?:restaurants?|food|cuisine|shop)\b'",
+        r"not_followed_by = '\s*'",
+    );
+    let err = Policy::from_sources(&[("guarded.toml", &bad)]).unwrap_err();
+    assert!(err.to_string().contains("empty"), "{err}");
+}
+
 // ---- negation ----------------------------------------------------------------------------------
 
 #[test]

@@ -693,12 +693,17 @@ fn load(user: Vec<(String, String)>, io: Vec<Diagnostic>) -> Result<Policy, Load
                     false
                 }
             };
+            let not_followed_by = e
+                .not_followed_by
+                .as_ref()
+                .and_then(|r| rule_regex(&mut ctx, file, rule, r, |s| format!(r"\A(?:{s})")));
             entries.push(Entry {
                 id: RuleId::new(id),
                 category,
                 weight,
                 patterns,
                 katakana_only,
+                not_followed_by,
             });
         }
         for c in raw.cue.drain(..) {
@@ -1375,32 +1380,7 @@ fn compile_patterns(
     *count += out.len();
     let compiled = regex.and_then(|r| {
         *count += 1;
-        let src = r.get_ref();
-        if src.is_empty() {
-            ctx.report(file, r.span(), rule, K::EmptyPattern, "regex is empty", None);
-            return None;
-        }
-        if src.chars().any(|c| ('\u{30A1}'..='\u{30F6}').contains(&c)) {
-            ctx.report(file, r.span(), rule, K::InvalidRegex, "regex contains katakana, but it matches normalized text where katakana is folded to hiragana", Some("write the katakana in hiragana".into()));
-            return None;
-        }
-        let src = ascii_word_boundaries(src);
-        let checked = match ctx.regexes.get(&src) {
-            Some(c) => c.clone(),
-            None => check_regex(&src),
-        };
-        match checked {
-            Ok(re) => Some(re),
-            Err(RegexProblem::Empty) => {
-                ctx.report(file, r.span(), rule, K::EmptyPattern, "regex can match an empty span (e.g. only `\\b` or an optional group)", None);
-                None
-            }
-            Err(RegexProblem::Invalid(msg)) => {
-                let first = msg.lines().last().unwrap_or("invalid regex").trim().to_string();
-                ctx.report(file, r.span(), rule, K::InvalidRegex, format!("invalid regex: {first}"), None);
-                None
-            }
-        }
+        rule_regex(ctx, file, rule, r, str::to_string)
     });
     let boundary = match boundary.map(|b| (b.get_ref().as_str(), b.span())) {
         None | Some(("auto", _)) => Boundary::Auto,
@@ -1422,6 +1402,69 @@ fn compile_patterns(
         normalized: normalized_out,
         regex: compiled,
         boundary,
+    }
+}
+
+/// Checks the rule regex `r` (its source passed through `wrap`, after `\b` is made ASCII) and
+/// reports what is wrong with it.
+fn rule_regex(
+    ctx: &mut Ctx,
+    file: usize,
+    rule: Option<&str>,
+    r: &Spanned<String>,
+    wrap: impl Fn(&str) -> String,
+) -> Option<Arc<RuleRegex>> {
+    let src = r.get_ref();
+    if src.is_empty() {
+        ctx.report(
+            file,
+            r.span(),
+            rule,
+            K::EmptyPattern,
+            "regex is empty",
+            None,
+        );
+        return None;
+    }
+    if src.chars().any(|c| ('\u{30A1}'..='\u{30F6}').contains(&c)) {
+        ctx.report(file, r.span(), rule, K::InvalidRegex, "regex contains katakana, but it matches normalized text where katakana is folded to hiragana", Some("write the katakana in hiragana".into()));
+        return None;
+    }
+    let src = wrap(&ascii_word_boundaries(src));
+    let checked = match ctx.regexes.get(&src) {
+        Some(c) => c.clone(),
+        None => check_regex(&src),
+    };
+    match checked {
+        Ok(re) => Some(re),
+        Err(RegexProblem::Empty) => {
+            ctx.report(
+                file,
+                r.span(),
+                rule,
+                K::EmptyPattern,
+                "regex can match an empty span (e.g. only `\\b` or an optional group)",
+                None,
+            );
+            None
+        }
+        Err(RegexProblem::Invalid(msg)) => {
+            let first = msg
+                .lines()
+                .last()
+                .unwrap_or("invalid regex")
+                .trim()
+                .to_string();
+            ctx.report(
+                file,
+                r.span(),
+                rule,
+                K::InvalidRegex,
+                format!("invalid regex: {first}"),
+                None,
+            );
+            None
+        }
     }
 }
 

@@ -371,6 +371,8 @@ pub(crate) struct Entry {
     pub patterns: Patterns,
     /// The hit counts only where the original text is katakana.
     pub katakana_only: bool,
+    /// Anchored at the end of a hit (`\A(?:…)`): where it matches, the hit has another sense.
+    pub not_followed_by: Option<Arc<RuleRegex>>,
 }
 
 /// Where a negation cue must sit relative to the hit it cancels.

@@ -259,6 +259,10 @@ pub(crate) struct RawEntry {
     /// (カス, not the かす of 動かす).
     #[serde(default)]
     pub script: Option<Spanned<String>>,
+    /// A regex that, matching right after a hit, gives it another sense: the hit does not count
+    /// ("chinese" + " restaurant").
+    #[serde(default)]
+    pub not_followed_by: Option<Spanned<String>>,
     /// For people reading the file; the engine ignores it.
     #[serde(default)]
     #[allow(dead_code)]

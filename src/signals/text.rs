@@ -144,6 +144,15 @@ fn scan_one(
             by: by.cloned(),
             evidence: ev.clone(),
         };
+        if entry
+            .not_followed_by
+            .as_ref()
+            .is_some_and(|g| g.get().is_match(&ntext[h.end..]))
+        {
+            out.misses
+                .push(miss(MissReason::FollowedBy, Some(&entry.id)));
+            continue;
+        }
         // Of several exceptions around the hit, cite the one with the smallest id, so the
         // output does not depend on the order of rules.
         if let Some(x) = raw
