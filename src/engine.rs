@@ -110,7 +110,7 @@ impl EngineBuilder {
                 owner: Owner::Exception(i),
                 phrases: &x.phrases,
                 normalized: &x.normalized,
-                regex: None,
+                regex: x.regex.as_ref(),
                 word_boundaries: false,
             }));
         let matcher = Matcher::build(inputs).map_err(|message| BuildError { message })?;

@@ -427,6 +427,51 @@ not_followed_by = '\s+(?:restaurants?|food|cuisine|shop)\b'
     assert!(err.to_string().contains("empty"), "{err}");
 }
 
+#[test]
+fn an_exception_may_be_a_regex() {
+    let rules = r#"
+[policy]
+name = "exceptions"
+version = "1"
+extends = "default"
+
+[[entry]]
+id = "threat.zap.test"
+category = "threat"
+lang = "en"
+weight = 0.9
+phrases = ["zap you"]
+
+[[exception]]
+id = "exception.zap_photo.test"
+regex = '\bzap you (?:a|the|my) (?:photo|picture|file)s?\b'
+"#;
+    let policy = Policy::from_sources(&[("exceptions.toml", rules)]).unwrap();
+    let engine = EngineBuilder::new(policy)
+        .near_misses(true)
+        .build()
+        .unwrap();
+    let a = classify(&engine, "Say that again and I will zap you.");
+    assert!(a.has("threat"), "{:?}", a.findings);
+    for text in [
+        "I will zap you the photos tonight.",
+        "Let me zap you a picture of the leak",
+    ] {
+        let a = classify(&engine, text);
+        assert!(!a.has("threat"), "{text}: {:?}", a.findings);
+        assert!(
+            a.near_misses
+                .iter()
+                .any(|m| m.reason == MissReason::Exception
+                    && m.by
+                        .as_ref()
+                        .is_some_and(|b| b.as_str() == "exception.zap_photo.test")),
+            "{text}: {:?}",
+            a.near_misses
+        );
+    }
+}
+
 // ---- negation ----------------------------------------------------------------------------------
 
 #[test]

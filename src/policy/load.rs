@@ -435,7 +435,8 @@ fn load(user: Vec<(String, String)>, io: Vec<Diagnostic>) -> Result<Policy, Load
         .flat_map(|f| {
             let entries = f.entry.iter().filter_map(|e| e.regex.as_ref());
             let cues = f.cue.iter().filter_map(|c| c.regex.as_ref());
-            entries.chain(cues)
+            let exceptions = f.exception.iter().filter_map(|x| x.regex.as_ref());
+            entries.chain(cues).chain(exceptions)
         })
         .map(|r| ascii_word_boundaries(r.get_ref()))
         .collect();
@@ -884,7 +885,7 @@ fn load(user: Vec<(String, String)>, io: Vec<Diagnostic>) -> Result<Policy, Load
                 file,
                 &x.id,
                 &x.phrases,
-                None,
+                x.regex.as_ref(),
                 None,
                 &mut pattern_count,
             );
@@ -892,6 +893,7 @@ fn load(user: Vec<(String, String)>, io: Vec<Diagnostic>) -> Result<Policy, Load
                 id: RuleId::new(id),
                 phrases: patterns.phrases,
                 normalized: patterns.normalized,
+                regex: patterns.regex,
             });
         }
     }

@@ -433,6 +433,7 @@ pub(crate) struct Exception {
     pub phrases: Vec<String>,
     /// Each phrase normalized, as the loader checked it.
     pub normalized: Vec<String>,
+    pub regex: Option<Arc<RuleRegex>>,
 }
 
 /// A recommended response from the manual's response patterns.

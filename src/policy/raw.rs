@@ -310,7 +310,11 @@ pub(crate) struct RawCue {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawException {
     pub id: Spanned<String>,
+    #[serde(default)]
     pub phrases: Vec<Spanned<String>>,
+    /// A harmless context written as a regex ("touched her (car|bag|…)").
+    #[serde(default)]
+    pub regex: Option<Spanned<String>>,
     /// For people reading the file; the engine ignores it.
     #[serde(default)]
     #[allow(dead_code)]
