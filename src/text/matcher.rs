@@ -135,10 +135,10 @@ fn requires(hir: &Hir, inside: &dyn Fn(u32, u32) -> bool) -> bool {
 /// more selective than either: "you" is everywhere, "you" with "sexy" and "legs" is not.
 pub(crate) fn triggers_of(hir: &Hir) -> Vec<Vec<Vec<u8>>> {
     let mut sets = Vec::new();
-    required_sets(hir, MIN_TRIGGER_LEN, &mut sets);
+    required_sets(hir, MIN_TRIGGER_LEN, MAX_DEPTH, &mut sets);
     if sets.is_empty() {
         // Better a common pair ("up", "ck") than running on every text.
-        required_sets(hir, 2, &mut sets);
+        required_sets(hir, 2, MAX_DEPTH, &mut sets);
     }
     sets.sort_by_key(|s| std::cmp::Reverse(score(s)));
     let mut groups: Vec<Vec<Vec<u8>>> = Vec::new();
@@ -168,22 +168,33 @@ fn score(seq: &Seq) -> (usize, std::cmp::Reverse<usize>) {
 }
 
 /// Pushes onto `out` every usable literal set that each match of `hir` must contain one of.
-fn required_sets(hir: &Hir, min_len: usize, out: &mut Vec<Seq>) {
+fn required_sets(hir: &Hir, min_len: usize, depth: usize, out: &mut Vec<Seq>) {
     for kind in [ExtractKind::Prefix, ExtractKind::Suffix] {
-        let mut seq = Extractor::new().kind(kind).extract(hir);
+        let mut seq = Extractor::new()
+            .kind(kind)
+            .limit_literal_len(MAX_TRIGGER_LEN)
+            .limit_total(MAX_TRIGGERS)
+            .extract(hir);
         seq.sort();
         seq.dedup();
         out.extend(usable(seq, min_len));
     }
+    if depth == 0 {
+        return;
+    }
+    let depth = depth - 1;
     match hir.kind() {
-        HirKind::Concat(parts) => parts.iter().for_each(|p| required_sets(p, min_len, out)),
-        HirKind::Capture(c) => required_sets(&c.sub, min_len, out),
-        HirKind::Repetition(r) if r.min >= 1 => required_sets(&r.sub, min_len, out),
+        HirKind::Concat(parts) => parts
+            .iter()
+            .for_each(|p| required_sets(p, min_len, depth, out)),
+        // A group is not a level of its own.
+        HirKind::Capture(c) => required_sets(&c.sub, min_len, depth + 1, out),
+        HirKind::Repetition(r) if r.min >= 1 => required_sets(&r.sub, min_len, depth, out),
         HirKind::Alternation(branches) => {
             let mut union = Some(Seq::empty());
             for b in branches {
                 let mut sets = Vec::new();
-                required_sets(b, min_len, &mut sets);
+                required_sets(b, min_len, depth, &mut sets);
                 let best = sets.into_iter().max_by_key(score);
                 union = union.zip(best).map(|(mut u, mut t)| {
                     u.union(&mut t);
@@ -216,12 +227,17 @@ fn selective(literal: &[u8], min_len: usize) -> bool {
                 .any(|b| b.is_ascii_punctuation() && !matches!(b, b'\'' | b'.' | b','))
 }
 
+/// How deep into the regex's structure required parts are looked for: deeper parts are rarely
+/// better triggers, and each level extracts every literal below it again.
+const MAX_DEPTH: usize = 3;
 /// At most this many trigger groups per regex.
 const MAX_GROUPS: usize = 3;
 /// Shorter trigger literals (a single ASCII letter, "we") occur in most texts and save nothing.
 const MIN_TRIGGER_LEN: usize = 3;
 /// Beyond this many, the regex is simply run.
 const MAX_TRIGGERS: usize = 256;
+/// Literals are cut to this many bytes: longer ones select no better, and extracting them costs.
+const MAX_TRIGGER_LEN: usize = 12;
 
 /// Which trigger groups a text holds: a bitset, on the stack for up to 256 groups.
 enum Bits {
@@ -667,7 +683,8 @@ mod tests {
         );
         assert_eq!(
             triggers(r"殺(?:す|してやる)"),
-            t(&[&["殺してやる", "殺す"], &["殺"], &["してやる", "す"]])
+            // Literals are cut to 12 bytes (four kana): "殺してやる" becomes "殺してや".
+            t(&[&["殺してや", "殺す"], &["してやる", "殺す"], &["殺"]])
         );
     }
 
