@@ -16,6 +16,15 @@ fn engine() -> Engine {
         .expect("the default policy builds")
 }
 
+/// An engine with near misses for the default policy extended by `rules` (one file).
+fn engine_extended_by(rules: &str) -> Engine {
+    let policy = Policy::from_sources(&[("rules.toml", rules)]).expect("the rules load");
+    EngineBuilder::new(policy)
+        .near_misses(true)
+        .build()
+        .expect("the rules build")
+}
+
 fn classify(engine: &Engine, text: &str) -> Assessment {
     engine
         .classify(&Incident::from_text("t", text))
@@ -387,11 +396,7 @@ weight = 0.9
 regex = '(?:hate|despise)\s+(?:the\s+)?(?:martians|martian)'
 not_followed_by = '\s+(?:restaurants?|food|cuisine|shop)\b'
 "#;
-    let policy = Policy::from_sources(&[("guarded.toml", rules)]).unwrap();
-    let engine = EngineBuilder::new(policy)
-        .near_misses(true)
-        .build()
-        .unwrap();
+    let engine = engine_extended_by(rules);
     let rule = |a: &Assessment| {
         a.findings
             .iter()
@@ -446,11 +451,7 @@ phrases = ["zap you"]
 id = "exception.zap_photo.test"
 regex = '\bzap you (?:a|the|my) (?:photo|picture|file)s?\b'
 "#;
-    let policy = Policy::from_sources(&[("exceptions.toml", rules)]).unwrap();
-    let engine = EngineBuilder::new(policy)
-        .near_misses(true)
-        .build()
-        .unwrap();
+    let engine = engine_extended_by(rules);
     let a = classify(&engine, "Say that again and I will zap you.");
     assert!(a.has("threat"), "{:?}", a.findings);
     for text in [

@@ -303,7 +303,7 @@ pub(crate) struct Patterns {
 /// A rule's regex: checked when the policy loads (syntax, size, nesting, empty matches) and
 /// compiled for searching the first time a record needs it. Compiling every rule regex up front
 /// was most of the time a policy took to load, and most rules never match most records: a regex
-/// runs (and compiles) only on text where the engine's automaton found one of its `triggers`.
+/// runs (and compiles) only on text where the engine's automaton found all its `triggers` groups.
 #[derive(Debug)]
 pub(crate) struct RuleRegex {
     /// The pattern as the regex sees it (`\b` already made ASCII).

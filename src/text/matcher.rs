@@ -1,5 +1,5 @@
 //! The compiled matcher: every literal phrase of the policy in one aho-corasick automaton, and the
-//! regexes, each run only where that automaton found one of its trigger literals. It reports raw
+//! regexes, each run only where that automaton found all of its trigger groups. It reports raw
 //! hits over normalized text; deciding what they mean (exceptions, negation, speakers) is the
 //! signals layer's job.
 //!
@@ -130,9 +130,10 @@ fn requires(hir: &Hir, inside: &dyn Fn(u32, u32) -> bool) -> bool {
 /// A set is the prefixes or suffixes of the whole match or, since every part of a concatenation is
 /// in every match, of each part (so `\b(?:i|we)\s+(?:kill|shoot)` needs "kill" or "shoot", not
 /// just "i"); an alternation needs the union of its branches' best sets. Each literal has at least
-/// [`MIN_TRIGGER_LEN`] bytes (or is a rare pair such as "f*"). The [`MAX_GROUPS`] best sets are kept, best first: the longest
-/// shortest literal (up to 6 bytes), then the fewest literals. Two required parts together are far
-/// more selective than either: "you" is everywhere, "you" with "sexy" and "legs" is not.
+/// [`MIN_TRIGGER_LEN`] bytes (or is a rare pair such as "f*"). The [`MAX_GROUPS`] best sets are
+/// kept, best first: the longest shortest literal (up to 6 bytes), then the fewest literals. Two
+/// required parts together are far more selective than either: "you" is everywhere, "you" with
+/// "sexy" and "legs" is not.
 pub(crate) fn triggers_of(hir: &Hir) -> Vec<Vec<Vec<u8>>> {
     let mut sets = Vec::new();
     required_sets(hir, MIN_TRIGGER_LEN, MAX_DEPTH, &mut sets);
@@ -254,7 +255,7 @@ impl Bits {
         }
     }
 
-    fn words(&mut self) -> &mut [u64] {
+    fn words(&self) -> &[u64] {
         match self {
             Bits::Inline(w) => w,
             Bits::Heap(w) => w,
@@ -262,10 +263,14 @@ impl Bits {
     }
 
     fn set(&mut self, i: usize) {
-        self.words()[i / 64] |= 1 << (i % 64);
+        let words: &mut [u64] = match self {
+            Bits::Inline(w) => w,
+            Bits::Heap(w) => w,
+        };
+        words[i / 64] |= 1 << (i % 64);
     }
 
-    fn get(&mut self, i: usize) -> bool {
+    fn get(&self, i: usize) -> bool {
         self.words()[i / 64] & (1 << (i % 64)) != 0
     }
 }
@@ -309,7 +314,8 @@ impl Matcher {
                 regexes.push((Arc::clone(re), input.owner));
             }
         }
-        // Trigger literals go into the same automaton, after the phrases, one pattern each.
+        // Trigger literals go into the same automaton, after the phrases, one pattern each: trigger
+        // `id` is pattern `literals.len() + id`.
         let mut triggers: Vec<Vec<usize>> = Vec::new();
         let mut trigger_ids: std::collections::HashMap<&[u8], usize> = Default::default();
         let mut groups = Vec::with_capacity(regexes.len());
@@ -320,6 +326,7 @@ impl Matcher {
                 for t in group {
                     let id = *trigger_ids.entry(t.as_slice()).or_insert_with(|| {
                         triggers.push(Vec::new());
+                        pats.push(t.clone());
                         triggers.len() - 1
                     });
                     triggers[id].push(next_group);
@@ -327,9 +334,6 @@ impl Matcher {
                 next_group += 1;
             }
         }
-        let mut by_id: Vec<(&[u8], usize)> = trigger_ids.into_iter().collect();
-        by_id.sort_by_key(|&(_, id)| id);
-        pats.extend(by_id.into_iter().map(|(t, _)| t.to_vec()));
         let ac = AhoCorasickBuilder::new()
             .match_kind(MatchKind::Standard)
             .build(&pats)
