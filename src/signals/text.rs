@@ -200,8 +200,7 @@ fn cancelled_by(
     third_party: bool,
 ) -> Option<usize> {
     // Of several cues, the one with the smallest id: results must not depend on rule order.
-    let mut found: Vec<usize> = raw
-        .iter()
+    raw.iter()
         .filter_map(|x| {
             let Owner::Cue(c) = x.owner else { return None };
             let (scope, within, applies_to) = match (&policy.cues[c].kind, third_party) {
@@ -236,9 +235,11 @@ fn cancelled_by(
                 }
                 _ => return None,
             };
-            (gap.chars().count() <= *within && !gap.chars().any(ends_sentence)).then_some(c)
+            // A char is at most 4 bytes: a longer gap cannot be near, and need not be counted.
+            let near = gap.len() <= 4 * *within
+                && gap.chars().take(*within + 1).count() <= *within
+                && !gap.chars().any(ends_sentence);
+            near.then_some(c)
         })
-        .collect();
-    found.sort_by(|a, b| policy.cues[*a].id.cmp(&policy.cues[*b].id));
-    found.first().copied()
+        .min_by(|a, b| policy.cues[*a].id.cmp(&policy.cues[*b].id))
 }

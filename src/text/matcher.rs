@@ -170,7 +170,14 @@ fn score(seq: &Seq) -> (usize, std::cmp::Reverse<usize>) {
 
 /// Pushes onto `out` every usable literal set that each match of `hir` must contain one of.
 fn required_sets(hir: &Hir, min_len: usize, depth: usize, out: &mut Vec<Seq>) {
-    for kind in [ExtractKind::Prefix, ExtractKind::Suffix] {
+    // A part that can match fewer than two bytes has a literal set holding such a short one, which
+    // is never usable: only its sub-parts can give triggers.
+    let kinds = if hir.properties().minimum_len().is_some_and(|n| n >= 2) {
+        &[ExtractKind::Prefix, ExtractKind::Suffix][..]
+    } else {
+        &[]
+    };
+    for kind in kinds.iter().cloned() {
         let mut seq = Extractor::new()
             .kind(kind)
             .limit_literal_len(MAX_TRIGGER_LEN)
