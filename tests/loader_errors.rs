@@ -315,7 +315,9 @@ fn out_of_range_weights_and_thresholds_are_refused() {
          severe = 0.75\nrepeated_hits = 0\n\
          [verdict.responses]\nharassment = [\"record\"]\nneeds_review = [\"record\"]\n\
          not_harassment = [\"respond_normally\"]\n\
-         [text]\nmax_hits_per_rule = 3\nmax_text_bytes = 99999999999\n",
+         [text]\nmax_hits_per_rule = 3\nmax_text_bytes = 99999999999\n\
+         [duration]\ncategory = \"prolonged_restraint\"\nlong_minutes = 31\n\
+         restrictive_minutes = 90\nlong_weight = 0.35\nrestrictive_weight = 0.85\ntie_within = 0\n",
     );
     let err = refuse_one(&src);
     for (value, rule) in [
@@ -340,6 +342,7 @@ fn out_of_range_weights_and_thresholds_are_refused() {
         "invalid_request = 2",
         "repeated_hits = 0",
         "max_text_bytes = 99999999999",
+        "tie_within = 0",
     ] {
         // The diagnostic points at the value, after `name = `.
         let (line, name_col) = at(&src, needle, 0);

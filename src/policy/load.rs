@@ -1080,6 +1080,10 @@ fn load(user: Vec<(String, String)>, io: Vec<Diagnostic>) -> Result<Policy, Load
             restrictive_minutes: restrictive,
             long_weight: ctx.unit(f, &r.long_weight, None, "long_weight"),
             restrictive_weight: ctx.unit(f, &r.restrictive_weight, None, "restrictive_weight"),
+            tie_within: r
+                .tie_within
+                .as_ref()
+                .map(|w| ctx.count(f, w, None, "tie_within", 10_000) as usize),
             per_channel,
         }
     });

@@ -520,6 +520,8 @@ pub(crate) struct DurationRules {
     pub restrictive_minutes: f64,
     pub long_weight: f64,
     pub restrictive_weight: f64,
+    /// Most chars between a duration stated in text and the conduct it is tied to.
+    pub tie_within: Option<usize>,
     pub per_channel: Vec<(crate::incident::Channel, f64, f64)>,
 }
 

@@ -136,6 +136,10 @@ pub(crate) struct RawDuration {
     pub restrictive_minutes: Spanned<f64>,
     pub long_weight: Spanned<f64>,
     pub restrictive_weight: Spanned<f64>,
+    /// How many chars may lie between a duration stated in text and the customer's conduct it
+    /// is tied to (absent: anywhere in the same sentence).
+    #[serde(default)]
+    pub tie_within: Option<Spanned<i64>>,
     /// Per-channel thresholds that replace the two above for that channel.
     #[serde(default)]
     pub channel: Vec<RawChannelDuration>,

@@ -463,17 +463,34 @@ fn off_hours(ctx: &Ctx<'_>, obs: &mut Observations) {
 
 /// Whether a duration stated in text is tied to the customer's conduct: a conduct finding of the
 /// customer's in the same sentence ("shouted at the desk for two hours", 「3時間居座った」), not
-/// "the repair took three hours".
+/// "the repair took three hours"; and, with `tie_within`, at most that many chars away, so a
+/// duration of the problem later in a long sentence ("compensation for the stress caused by the
+/// lift being out of service for two hours") is not the length of the demand.
 fn tied_to_conduct(ctx: &Ctx<'_>, obs: &Observations, c: &text::CueHit) -> bool {
     let (Some(span), Some(text)) = (c.evidence.span, ctx.source_text(&c.evidence)) else {
         return false;
     };
     let (start, end) = sentence_bounds(text, span);
+    let near = |(a, b): (usize, usize)| match ctx.policy.duration.tie_within {
+        None => true,
+        Some(within) => {
+            let gap = if b <= span.0 {
+                &text[b..span.0]
+            } else if a >= span.1 {
+                &text[span.1..a]
+            } else {
+                ""
+            };
+            gap.chars().take(within + 1).count() <= within
+        }
+    };
     obs.signals.iter().any(|s| {
         ctx.policy.categories[s.category].prong == Prong::Conduct
             && s.evidence.source == c.evidence.source
             && s.evidence.utterance == c.evidence.utterance
-            && s.evidence.span.is_some_and(|(a, b)| a < end && b > start)
+            && s.evidence
+                .span
+                .is_some_and(|(a, b)| a < end && b > start && near((a, b)))
     })
 }
 
