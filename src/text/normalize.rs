@@ -199,6 +199,11 @@ pub fn normalize(text: &str) -> Normalized {
         }
         return out;
     }
+    normalize_one_to_one(text).unwrap_or_else(|| normalize_general(text))
+}
+
+/// The general path: per-character units, the context passes, then the map.
+fn normalize_general(text: &str) -> Normalized {
     // The passes run to a fixpoint, so normalizing the result changes nothing: joining split
     // letters and collapsing stretches can each reveal work for the other. Units keep their
     // original offsets, so the map needs no composition. Three rounds settle every input seen.
@@ -230,26 +235,89 @@ pub fn normalize(text: &str) -> Normalized {
 /// letter, a stretch needs a letter three times (「ー」「〜」「っ」 twice), a split word a separator
 /// between two single letters, a Japanese split a separator after a Japanese character.
 fn passes_may_change(units: &[Unit]) -> bool {
-    let n = units.len();
+    may_change(units.len(), |i| units[i].c)
+}
+
+/// [`passes_may_change`] over any sequence of `n` characters, read by index. Each character is
+/// looked at only for the step its kind could start (the kinds do not overlap), so ordinary
+/// letters and kanji cost a comparison or two.
+fn may_change(n: usize, at: impl Fn(usize) -> char) -> bool {
+    let single = |i: usize| {
+        is_latin_letter(at(i))
+            && (i == 0 || !is_word_char(at(i - 1)))
+            && (i + 1 >= n || !is_word_char(at(i + 1)))
+    };
     let leetish = |c: char| leet_letter(c).is_some();
     (0..n).any(|i| {
-        let c = units[i].c;
-        let prev = (i > 0).then(|| units[i - 1].c);
-        c == DROPPED
-            || (leetish(c) && !prev.is_some_and(leetish) && {
-                // A run of look-alikes, read as letters only when a letter touches it.
-                let end = (i..n).find(|&j| !leetish(units[j].c)).unwrap_or(n);
-                prev.is_some_and(is_latin_letter)
-                    || units.get(end).is_some_and(|u| is_latin_letter(u.c))
+        let c = at(i);
+        let prev = (i > 0).then(|| at(i - 1));
+        match c {
+            // A stretch: the same letter three times.
+            'a'..='z' => prev == Some(c) && i > 1 && at(i - 2) == c,
+            DROPPED => true,
+            // A run of look-alikes, read as letters only when a letter touches it.
+            _ if leetish(c) => {
+                !prev.is_some_and(leetish) && {
+                    let end = (i..n).find(|&j| !leetish(at(j))).unwrap_or(n);
+                    prev.is_some_and(is_latin_letter) || (end < n && is_latin_letter(at(end)))
+                }
+            }
+            _ if is_kana_stretch(c) => prev == Some(c),
+            // A split word ("f u c k"), or a split Japanese one (「死 ね」).
+            _ if is_separator(c) => {
+                (i > 0 && i + 1 < n && single(i - 1) && single(i + 1))
+                    || (is_jp_separator(c) && prev.is_some_and(is_japanese))
+            }
+            _ => false,
+        }
+    })
+}
+
+/// Text whose every character normalizes to one character of the same length on its own (ASCII
+/// letters, digits and punctuation; single spaces and newlines; kana, kanji and Japanese
+/// punctuation), and in which no context step would change anything: its normalized form, one
+/// run of the offset map long, or `None` for the general path. Most real text, Japanese or mixed,
+/// is like this, and it needs no per-character units.
+fn normalize_one_to_one(text: &str) -> Option<Normalized> {
+    let mut out = String::with_capacity(text.len());
+    let mut chars: Vec<char> = Vec::with_capacity(text.len());
+    let mut prev_space = false;
+    for ch in text.chars() {
+        let c = match ch {
+            ' ' | '\n' if !prev_space => ch,
+            '!'..='_' | 'a'..='~' => ch.to_ascii_lowercase(),
+            '\u{3041}'..='\u{3096}'
+            | '\u{309D}'..='\u{309F}'
+            | '\u{30A1}'..='\u{30F6}'
+            | '\u{30FC}'..='\u{30FE}'
+            | '\u{4E00}'..='\u{9FFF}'
+            | '\u{3400}'..='\u{4DBF}'
+            | '\u{3001}'..='\u{3003}'
+            | '\u{3005}'..='\u{3007}'
+            | '\u{300C}'..='\u{3011}' => fold_kana(ch),
+            _ => return None,
+        };
+        prev_space = c == ' ' || c == '\n';
+        out.push(c);
+        chars.push(c);
+    }
+    if may_change(chars.len(), |i| chars[i]) {
+        return None;
+    }
+    let len = out.len() as u32;
+    Some(Normalized {
+        text: out,
+        runs: (len > 0)
+            .then_some(Run {
+                norm: 0,
+                len,
+                src: 0,
+                src_end: len,
+                same: true,
             })
-            || (is_kana_stretch(c) && prev == Some(c))
-            || (is_latin_letter(c) && prev == Some(c) && i > 1 && units[i - 2].c == c)
-            || (is_separator(c)
-                && i > 0
-                && i + 1 < n
-                && is_single_letter(units, i - 1)
-                && is_single_letter(units, i + 1))
-            || (is_jp_separator(c) && prev.is_some_and(is_japanese))
+            .into_iter()
+            .collect(),
+        edits: Vec::new(),
     })
 }
 
@@ -911,6 +979,13 @@ mod tests {
         ) {
             skip_is_sound(&text)?;
         }
+
+        #[test]
+        fn the_one_to_one_path_agrees_with_the_general_path(
+            text in "[a-dA-Dk-lsu 0-5!@$.・ー死ねバカばか必、。「」〜`~\n\t\\-_*/+ｼﾈＡ]{0,24}"
+        ) {
+            one_to_one_agrees(&text)?;
+        }
     }
 
     fn n(s: &str) -> String {
@@ -1007,6 +1082,58 @@ mod tests {
         let at = x.as_str().find("kill").unwrap();
         let (s, e) = x.original_span(at, at + 4);
         assert_eq!(&src[s..e], "k i l l");
+    }
+
+    /// The one-to-one path, where it applies, gives what the general path gives: the same text,
+    /// the same map back to the original and no edits.
+    fn one_to_one_agrees(t: &str) -> Result<bool, TestCaseError> {
+        let Some(fast) = normalize_one_to_one(t) else {
+            return Ok(false);
+        };
+        let slow = normalize_general(t);
+        prop_assert_eq!(fast.as_str(), slow.as_str(), "{:?}", t);
+        let n = fast.as_str();
+        for (i, c) in n.char_indices() {
+            for (j, _) in n[i..].char_indices().skip(1).chain([(n.len() - i, ' ')]) {
+                let j = i + j;
+                prop_assert_eq!(
+                    fast.original_span(i, j),
+                    slow.original_span(i, j),
+                    "{:?}",
+                    t
+                );
+                prop_assert_eq!(fast.edits_in(i, j), slow.edits_in(i, j), "{:?}", t);
+                if j - i > 4 * c.len_utf8() {
+                    break;
+                }
+            }
+        }
+        Ok(true)
+    }
+
+    #[test]
+    fn most_japanese_and_mixed_text_maps_one_to_one() {
+        for t in [
+            "お客様から「ふざけるな、殺すぞ。今すぐ責任者を出せ」と電話があり、担当者が対応しました。",
+            "Dear office, 上の階の騒音の件で再度ご連絡いたします。Thank you.\nカタカナもＯＫではない",
+            "ヤバい。ムカつく!",
+            " 先頭の空白, and ASCII at the end ",
+        ] {
+            assert_eq!(one_to_one_agrees(t).unwrap(), !t.contains('Ｏ'), "{t}");
+        }
+        // Evasions, stretches, spaced Japanese and full-width letters take the general path.
+        for t in [
+            "死 ね",
+            "バーーカ",
+            "ばか〜〜",
+            "ｼﾈ",
+            "k.i.l.l お前",
+            "ＡＢＣ 日本",
+            "a  日本",
+            "日本\t語",
+        ] {
+            assert!(normalize_one_to_one(t).is_none(), "{t}");
+        }
     }
 
     #[test]
