@@ -180,9 +180,12 @@ pub(crate) fn check_regex(src: &str) -> Result<Arc<RuleRegex>, RegexProblem> {
         .nfa_size_limit(Some(limits::REGEX_SIZE_LIMIT))
         .shrink(false)
         .which_captures(thompson::WhichCaptures::None);
-    if let Err(e) = thompson::Compiler::new()
-        .configure(config)
-        .build_from_hir(&hir)
+    // Compiling is a third of the time it takes to load a policy: only a regex that might be
+    // too large is compiled to find out.
+    if nfa_size_bound(&hir) > limits::REGEX_SIZE_LIMIT
+        && let Err(e) = thompson::Compiler::new()
+            .configure(config)
+            .build_from_hir(&hir)
     {
         return Err(RegexProblem::Invalid(match e.size_limit() {
             Some(limit) => format!("compiled regex exceeds size limit of {limit} bytes"),
@@ -199,6 +202,69 @@ pub(crate) fn check_regex(src: &str) -> Result<Arc<RuleRegex>, RegexProblem> {
         hir_has_group(&hir, "hit"),
         crate::text::matcher::triggers_of(&hir),
     )))
+}
+
+/// An upper bound, in bytes, on the memory the compiler's NFA builder uses for `hir` (what its
+/// size limit is checked against): states at 64 bytes each (more than any state takes), 8 per
+/// byte-range transition and 4 per alternative of a union. Generous on purpose; the test
+/// `nfa_size_bounds_hold` compiles every default regex, and generated ones, under their bound.
+fn nfa_size_bound(hir: &regex_syntax::hir::Hir) -> usize {
+    use regex_syntax::hir::{Class, HirKind};
+    /// (states, transitions, alternatives), saturating.
+    fn count(hir: &regex_syntax::hir::Hir) -> (usize, usize, usize) {
+        let add = |a: (usize, usize, usize), b: (usize, usize, usize)| {
+            (
+                a.0.saturating_add(b.0),
+                a.1.saturating_add(b.1),
+                a.2.saturating_add(b.2),
+            )
+        };
+        match hir.kind() {
+            HirKind::Empty | HirKind::Look(_) => (2, 0, 0),
+            HirKind::Literal(lit) => (lit.0.len() + 2, lit.0.len(), 0),
+            HirKind::Class(Class::Bytes(c)) => (c.ranges().len() + 2, c.ranges().len(), 0),
+            HirKind::Class(Class::Unicode(c)) => {
+                // UTF-8 sequences per range, counted (one when the ends share all but their last
+                // byte, the common case, which needs no counting).
+                let seqs: usize = c
+                    .ranges()
+                    .iter()
+                    .map(|r| {
+                        let (mut a, mut b) = ([0u8; 4], [0u8; 4]);
+                        let (a, b) = (r.start().encode_utf8(&mut a), r.end().encode_utf8(&mut b));
+                        let (a, b) = (a.as_bytes(), b.as_bytes());
+                        if a.len() == b.len() && a[..a.len() - 1] == b[..b.len() - 1] {
+                            1
+                        } else {
+                            regex_syntax::utf8::Utf8Sequences::new(r.start(), r.end()).count()
+                        }
+                    })
+                    .sum();
+                (4 * seqs + 4, 4 * seqs, seqs)
+            }
+            HirKind::Capture(c) => add(count(&c.sub), (4, 0, 0)),
+            HirKind::Repetition(r) => {
+                let copies = r.max.unwrap_or(r.min).max(r.min).max(1) as usize + 1;
+                let (s, t, a) = count(&r.sub);
+                (
+                    s.saturating_add(4).saturating_mul(copies),
+                    t.saturating_mul(copies),
+                    a.saturating_add(2).saturating_mul(copies),
+                )
+            }
+            HirKind::Concat(hs) => hs.iter().map(count).fold((2, 0, 0), add),
+            HirKind::Alternation(hs) => hs
+                .iter()
+                .map(count)
+                .fold((hs.len() + 4, 0, hs.len() + 2), add),
+        }
+    }
+    // The unanchored prefix, the start, match and fail states.
+    let (s, t, a) = count(hir);
+    s.saturating_add(32)
+        .saturating_mul(64)
+        .saturating_add(t.saturating_mul(8))
+        .saturating_add(a.saturating_mul(4))
 }
 
 /// Whether `hir` has a capture group named `name`.
@@ -1639,6 +1705,143 @@ fn ascii_word_boundaries(src: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    /// Every regex of the default policy, as the loader checks it.
+    fn default_regexes() -> Vec<String> {
+        let mut out = Vec::new();
+        for (_, text) in super::DEFAULT_RULES {
+            let v: toml::Table = text.parse().unwrap();
+            for table in ["entry", "cue", "exception"] {
+                for t in v
+                    .get(table)
+                    .and_then(|x| x.as_array())
+                    .into_iter()
+                    .flatten()
+                {
+                    for key in ["regex", "not_followed_by"] {
+                        if let Some(r) = t.get(key).and_then(|r| r.as_str()) {
+                            out.push(super::ascii_word_boundaries(r));
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The compiler's NFA builder stays within the bound, so a regex under the limit by the bound
+    /// need not be compiled to be accepted.
+    fn bound_holds(src: &str) {
+        use regex_automata::nfa::thompson;
+        let Ok(hir) = regex_syntax::ParserBuilder::new().build().parse(src) else {
+            return;
+        };
+        let bound = super::nfa_size_bound(&hir);
+        let config = thompson::Config::new()
+            .nfa_size_limit(Some(bound))
+            .shrink(false)
+            .which_captures(thompson::WhichCaptures::None);
+        let built = thompson::Compiler::new()
+            .configure(config)
+            .build_from_hir(&hir);
+        assert!(built.is_ok(), "{src}: bound {bound} too small: {built:?}");
+    }
+
+    #[test]
+    fn nfa_size_bounds_hold() {
+        let sources = default_regexes();
+        assert!(sources.len() > 100, "{}", sources.len());
+        let mut under = 0;
+        for src in &sources {
+            bound_holds(src);
+            let hir = regex_syntax::Parser::new().parse(src).unwrap();
+            under += usize::from(super::nfa_size_bound(&hir) <= crate::limits::REGEX_SIZE_LIMIT);
+        }
+        // The bound spares compiling most of them.
+        assert!(
+            under * 10 >= sources.len() * 9,
+            "{under} of {}",
+            sources.len()
+        );
+        for src in [
+            r"\w+",
+            r"(?s:.){0,50}",
+            r"[^a-z]{3,}",
+            r"(?:ab|cd|\s*e)*?x",
+            r"(?i)straße{2,4}",
+            r"\b(?:a|b)\B",
+            r"(?:(?:a{2}){3}){4}",
+            r"[\p{Han}\p{Hiragana}]+",
+            r"x{0}",
+            r"",
+        ] {
+            bound_holds(src);
+        }
+        // Far too large: the bound says so, and the compiler then refuses it.
+        let huge = regex_syntax::Parser::new().parse(r"\w{1000}").unwrap();
+        assert!(super::nfa_size_bound(&huge) > crate::limits::REGEX_SIZE_LIMIT);
+        assert!(super::check_regex(r"\w{1000}").is_err());
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            rng_seed: match std::env::var("PROPTEST_RNG_SEED") {
+                Ok(_) => proptest::prelude::ProptestConfig::default().rng_seed,
+                Err(_) => proptest::test_runner::RngSeed::Fixed(5),
+            },
+            ..proptest::prelude::ProptestConfig::default()
+        })]
+        /// Regexes built from the pieces rule authors use (atoms, quantifiers, groups and
+        /// alternations, nested): the bound holds.
+        #[test]
+        fn nfa_size_bounds_hold_for_generated_regexes(src in regex_strategy()) {
+            let parsed = regex_syntax::Parser::new().parse(&src);
+            proptest::prop_assert!(parsed.is_ok(), "{}", src);
+            bound_holds(&src);
+        }
+    }
+
+    fn regex_strategy() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let atom = proptest::sample::select(
+            &[
+                "a",
+                "kill",
+                "殺す",
+                r"\s",
+                r"\w",
+                r"\d",
+                ".",
+                "[a-z]",
+                "[^a-z]",
+                "[ぁ-ん]",
+                r"\p{Han}",
+                r"(?-u:\w)",
+                "(?i:k)",
+            ][..],
+        )
+        .prop_map(str::to_string);
+        let quant =
+            proptest::sample::select(&["", "", "*", "+", "?", "*?", "{0,20}", "{2,5}", "{3}"][..]);
+        let leaf = (atom, quant).prop_map(|(a, q)| format!("{a}{q}"));
+        leaf.prop_recursive(4, 48, 6, move |inner| {
+            let quant = proptest::sample::select(&["", "", "*", "+", "?", "{1,4}"][..]);
+            (
+                proptest::collection::vec(inner.clone(), 1..5),
+                proptest::collection::vec(inner, 0..3),
+                quant,
+                proptest::bool::ANY,
+            )
+                .prop_map(|(seq, alts, q, look)| {
+                    let mut s = seq.concat();
+                    for a in alts {
+                        s = format!("{s}|{a}");
+                    }
+                    let b = if look { r"(?-u:\b)" } else { "" };
+                    format!("{b}(?:{s}){q}")
+                })
+        })
+    }
+
     use super::ascii_word_boundaries;
 
     #[test]
