@@ -269,12 +269,29 @@ impl Bits {
         }
     }
 
-    fn set(&mut self, i: usize) {
-        let words: &mut [u64] = match self {
+    fn words_mut(&mut self) -> &mut [u64] {
+        match self {
             Bits::Inline(w) => w,
             Bits::Heap(w) => w,
-        };
-        words[i / 64] |= 1 << (i % 64);
+        }
+    }
+
+    fn set(&mut self, i: usize) {
+        self.words_mut()[i / 64] |= 1 << (i % 64);
+    }
+
+    /// The set bits, in increasing order.
+    fn ones(&self) -> impl Iterator<Item = usize> + '_ {
+        self.words().iter().enumerate().flat_map(|(k, &w)| {
+            let mut w = w;
+            std::iter::from_fn(move || {
+                (w != 0).then(|| {
+                    let bit = w.trailing_zeros() as usize;
+                    w &= w - 1;
+                    k * 64 + bit
+                })
+            })
+        })
     }
 
     fn get(&self, i: usize) -> bool {
@@ -293,6 +310,10 @@ pub(crate) struct Matcher {
     triggers: Vec<Vec<usize>>,
     /// For each regex, its trigger groups (numbered across all regexes); empty: it always runs.
     groups: Vec<std::ops::Range<usize>>,
+    /// For each trigger group, the regex it belongs to.
+    group_regex: Vec<usize>,
+    /// The regexes without trigger groups, which run on every text (as a bitset's words).
+    ungated: Vec<u64>,
 }
 
 impl Matcher {
@@ -345,12 +366,26 @@ impl Matcher {
             .match_kind(MatchKind::Standard)
             .build(&pats)
             .map_err(|e| e.to_string())?;
+        let group_regex = groups
+            .iter()
+            .enumerate()
+            .flat_map(|(i, g)| g.clone().map(move |_| i))
+            .collect();
+        let mut ungated = Bits::new(regexes.len());
+        for (i, g) in groups.iter().enumerate() {
+            if g.is_empty() {
+                ungated.set(i);
+            }
+        }
+        let ungated = ungated.words().to_vec();
         Ok(Matcher {
             ac,
             literals,
             regexes,
             triggers,
             groups,
+            group_regex,
+            ungated,
         })
     }
 
@@ -362,12 +397,19 @@ impl Matcher {
     /// `scan`; `gated: false` runs every regex everywhere (the reference the gates must equal).
     fn scan_with(&self, text: &str, out: &mut Vec<RawHit>, gated: bool) {
         let mut fired = Bits::new(self.groups.last().map_or(0, |g| g.end));
+        // The regexes that may run: those without triggers, and those with a trigger group found
+        // (whether all of their groups were found is checked after the scan).
+        let mut candidates = Bits::new(self.regexes.len());
+        for (w, &u) in candidates.words_mut().iter_mut().zip(&self.ungated) {
+            *w = u;
+        }
         for m in self.ac.find_overlapping_iter(text) {
             let Some(lit) = self.literals.get(m.pattern().as_usize()) else {
                 // A trigger literal: its groups are present.
                 let id = m.pattern().as_usize() - self.literals.len();
                 for &g in &self.triggers[id] {
                     fired.set(g);
+                    candidates.set(self.group_regex[g]);
                 }
                 continue;
             };
@@ -388,13 +430,20 @@ impl Matcher {
                 n: None,
             });
         }
+        if !gated {
+            for i in 0..self.regexes.len() {
+                self.run_regex(i, text, out);
+            }
+            return;
+        }
         let mut present = [None; 3];
-        for (i, (re, _)) in self.regexes.iter().enumerate() {
-            if gated && !self.groups[i].clone().all(|g| fired.get(g)) {
+        for i in candidates.ones() {
+            let re = &self.regexes[i].0;
+            if !self.groups[i].clone().all(|g| fired.get(g)) {
                 continue;
             }
             let kind = re.needs as usize;
-            if !gated || *present[kind].get_or_insert_with(|| re.needs.present(text)) {
+            if *present[kind].get_or_insert_with(|| re.needs.present(text)) {
                 self.run_regex(i, text, out);
             }
         }
@@ -769,6 +818,21 @@ mod tests {
             engine.matcher().scan_with(&text, &mut gated, true);
             engine.matcher().scan_with(&text, &mut every, false);
             proptest::prop_assert_eq!(gated, every, "{:?}", text);
+        }
+    }
+
+    #[test]
+    fn bitsets_list_their_members_in_order() {
+        for n in [10, 256, 300] {
+            let mut b = Bits::new(n);
+            for i in [n - 1, 0, 63, 64, 5] {
+                b.set(i);
+            }
+            let mut want = vec![0, 5, 63, 64, n - 1];
+            want.sort();
+            want.dedup();
+            assert_eq!(b.ones().collect::<Vec<_>>(), want);
+            assert!(b.get(63) && !b.get(1));
         }
     }
 
