@@ -1048,6 +1048,11 @@ fn load(user: Vec<(String, String)>, io: Vec<Diagnostic>) -> Result<Policy, Load
             repeated: ctx.count(f, &r.repeated, None, "repeated", 10_000) as usize,
             repeated_weight: ctx.unit(f, &r.repeated_weight, None, "repeated_weight"),
             window_hours: ctx.count(f, &r.window_hours, None, "window_hours", 24 * 366),
+            channels: r
+                .channels
+                .iter()
+                .filter_map(|c| channel(&mut ctx, f, c, None))
+                .collect(),
         }
     });
     let persistence = persistence.map(|v| {

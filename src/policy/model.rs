@@ -494,6 +494,8 @@ pub(crate) struct OffHoursRules {
     pub repeated: usize,
     pub repeated_weight: f64,
     pub window_hours: i64,
+    /// Only contacts by these channels are contacts outside business hours (empty: all).
+    pub channels: Vec<crate::incident::Channel>,
 }
 
 #[derive(Debug, Clone)]

@@ -105,6 +105,9 @@ pub(crate) struct RawOffHours {
     pub repeated: Spanned<i64>,
     pub repeated_weight: Spanned<f64>,
     pub window_hours: Spanned<i64>,
+    /// Only contacts by these channels count (empty: all, and a contact of unknown channel).
+    #[serde(default)]
+    pub channels: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

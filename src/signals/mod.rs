@@ -400,6 +400,14 @@ fn off_hours(ctx: &Ctx<'_>, obs: &mut Observations) {
         return;
     };
     let rules = &ctx.policy.off_hours;
+    // A post on social media or a letter is not a contact with staff at that hour. A record
+    // whose channel is unknown counts.
+    let counts = |c: Option<Channel>| {
+        rules.channels.is_empty() || c.is_none_or(|c| rules.channels.contains(&c))
+    };
+    if !counts(ctx.incident.channel) {
+        return;
+    }
     let cal = &ctx.policy.calendar;
     let reading = calendar::read(cal, at);
     let Some(reason) = &reading.off else { return };
@@ -432,7 +440,7 @@ fn off_hours(ctx: &Ctx<'_>, obs: &mut Observations) {
     let first = ctx.points.partition_point(|p| p.at <= from);
     let off = ctx.points[first..]
         .iter()
-        .filter(|p| calendar::is_off(cal, p.at))
+        .filter(|p| counts(p.channel) && calendar::is_off(cal, p.at))
         .count();
     if off >= rules.repeated {
         weight = weight.max(rules.repeated_weight);
