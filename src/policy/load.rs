@@ -278,9 +278,56 @@ fn hir_has_group(hir: &regex_syntax::hir::Hir, name: &str) -> bool {
     }
 }
 
-/// Checks `sources` on up to every core: checking is most of the time it takes to load a policy,
-/// and each regex is checked on its own.
+/// The rule regexes of `files` as the loader checks them (`\b` made ASCII), sorted, once each.
+fn regex_sources(files: &[RawFile]) -> Vec<String> {
+    let mut sources: Vec<String> = files
+        .iter()
+        .flat_map(|f| {
+            let entries = f.entry.iter().filter_map(|e| e.regex.as_ref());
+            let cues = f.cue.iter().filter_map(|c| c.regex.as_ref());
+            let exceptions = f.exception.iter().filter_map(|x| x.regex.as_ref());
+            entries.chain(cues).chain(exceptions)
+        })
+        .map(|r| ascii_word_boundaries(r.get_ref()))
+        .collect();
+    sources.sort();
+    sources.dedup();
+    sources
+}
+
+/// The rule regexes of the default policy, as the loader checks them.
+#[cfg(test)]
+pub(crate) fn default_regex_sources() -> Vec<String> {
+    let files: Vec<RawFile> = DEFAULT_RULES
+        .iter()
+        .map(|(_, text)| toml::from_str(text).expect("the default rules parse"))
+        .collect();
+    regex_sources(&files)
+}
+
+/// Checks `sources`: those of the default policy from the regex cache, the others on up to every
+/// core (checking is most of the time it takes to load a policy, and each regex is checked on its
+/// own).
 fn check_regexes(sources: Vec<String>) -> HashMap<String, Result<Arc<RuleRegex>, RegexProblem>> {
+    let mut checked = HashMap::with_capacity(sources.len());
+    let mut sources: Vec<String> = sources
+        .into_iter()
+        .filter_map(|s| match super::regex_cache::lookup(&s) {
+            Some(re) => {
+                checked.insert(s, Ok(re));
+                None
+            }
+            None => Some(s),
+        })
+        .collect();
+    if sources.is_empty() {
+        return checked;
+    }
+    checked.extend(check_uncached(std::mem::take(&mut sources)));
+    checked
+}
+
+fn check_uncached(sources: Vec<String>) -> HashMap<String, Result<Arc<RuleRegex>, RegexProblem>> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(sources.len());
@@ -496,19 +543,7 @@ fn load(user: Vec<(String, String)>, io: Vec<Diagnostic>) -> Result<Policy, Load
         file_ids.push(f);
         files.push(r);
     }
-    let mut sources: Vec<String> = files
-        .iter()
-        .flat_map(|f| {
-            let entries = f.entry.iter().filter_map(|e| e.regex.as_ref());
-            let cues = f.cue.iter().filter_map(|c| c.regex.as_ref());
-            let exceptions = f.exception.iter().filter_map(|x| x.regex.as_ref());
-            entries.chain(cues).chain(exceptions)
-        })
-        .map(|r| ascii_word_boundaries(r.get_ref()))
-        .collect();
-    sources.sort();
-    sources.dedup();
-    ctx.regexes = check_regexes(sources);
+    ctx.regexes = check_regexes(regex_sources(&files));
 
     macro_rules! single {
         ($field:ident, $name:literal) => {{

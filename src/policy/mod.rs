@@ -4,6 +4,7 @@
 pub(crate) mod load;
 pub(crate) mod model;
 mod raw;
+mod regex_cache;
 
 pub use model::{Basis, Category, CategoryId, Lang, LangText, Policy, Prong, RuleId, Severity};
 pub(crate) use model::{Boundary, CueKind, Scope};

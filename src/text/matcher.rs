@@ -53,7 +53,8 @@ pub(crate) struct MatcherInput<'a> {
 
 /// What every match of a regex must contain, read from its syntax. Text without it cannot match,
 /// so the regex is not run there: English rules are skipped over Japanese text and the reverse.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub(crate) enum Needs {
     /// An ASCII letter.
     Latin,
