@@ -473,7 +473,8 @@ fn off_hours(ctx: &Ctx<'_>, obs: &mut Observations) {
 /// customer's in the same sentence ("shouted at the desk for two hours", 「3時間居座った」), not
 /// "the repair took three hours"; and, with `tie_within`, at most that many chars away, so a
 /// duration of the problem later in a long sentence ("compensation for the stress caused by the
-/// lift being out of service for two hours") is not the length of the demand.
+/// lift being out of service for two hours") is not the length of the demand. A finding that
+/// holds the duration's own words does not tie it.
 fn tied_to_conduct(ctx: &Ctx<'_>, obs: &Observations, c: &text::CueHit) -> bool {
     let (Some(span), Some(text)) = (c.evidence.span, ctx.source_text(&c.evidence)) else {
         return false;
@@ -496,9 +497,11 @@ fn tied_to_conduct(ctx: &Ctx<'_>, obs: &Observations, c: &text::CueHit) -> bool 
         ctx.policy.categories[s.category].prong == Prong::Conduct
             && s.evidence.source == c.evidence.source
             && s.evidence.utterance == c.evidence.utterance
-            && s.evidence
-                .span
-                .is_some_and(|(a, b)| a < end && b > start && near((a, b)))
+            && s.evidence.span.is_some_and(|(a, b)| {
+                // Another finding than the duration's own words (「長時間にわたり」 holds 「長時間」).
+                let overlaps = a < span.1 && b > span.0;
+                a < end && b > start && !overlaps && near((a, b))
+            })
     })
 }
 

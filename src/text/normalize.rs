@@ -669,9 +669,31 @@ fn is_single_letter(units: &[Unit], i: usize) -> bool {
         && units.get(i + 1).is_none_or(|u| !is_word_char(u.c))
 }
 
+/// Suffixes that make a number of the digits before them ("40th", "1st", "10k", "7pm", "3x").
+const NUMBER_SUFFIXES: &[&str] = &[
+    "st", "nd", "rd", "th", "k", "m", "b", "am", "pm", "s", "x", "h", "hr", "hrs", "min", "mins",
+    "yen", "kg", "km", "cm", "mm",
+];
+
+/// Whether the digits `units[i..j]` begin a number written with a suffix: no letter before
+/// them, and exactly one of [`NUMBER_SUFFIXES`] after them.
+fn numbered(units: &[Unit], i: usize, j: usize) -> bool {
+    if !units[i..j].iter().all(|u| u.c.is_ascii_digit())
+        || i.checked_sub(1)
+            .is_some_and(|k| is_latin_letter(units[k].c))
+    {
+        return false;
+    }
+    let end = (j..units.len())
+        .find(|&k| !is_latin_letter(units[k].c))
+        .unwrap_or(units.len());
+    let suffix: String = units[j..end].iter().map(|u| u.c).collect();
+    NUMBER_SUFFIXES.contains(&suffix.as_str())
+}
+
 /// Step 2: leetspeak inside Latin words. A maximal run of look-alike digits and symbols is read as
 /// letters when a letter touches it and it holds no other digit ("1d10t", "sh!t", "h3ll0"), but
-/// not in numbers ("25", "$100", "covid19") nor as trailing punctuation ("idiot!").
+/// not in numbers ("25", "$100", "covid19", "40th", "10k") nor as trailing punctuation ("idiot!").
 fn leet(units: &mut [Unit]) {
     let map = leet_letter;
     let mut i = 0;
@@ -689,7 +711,10 @@ fn leet(units: &mut [Unit]) {
         let letter = |o: Option<char>| o.is_some_and(is_latin_letter);
         let digit = |o: Option<char>| o.is_some_and(|c| c.is_ascii_digit());
         let symbols = units[i..j].iter().any(|u| !u.c.is_ascii_digit());
-        let ok = !digit(before) && !digit(after) && (letter(after) || (letter(before) && !symbols));
+        let ok = !digit(before)
+            && !digit(after)
+            && (letter(after) || (letter(before) && !symbols))
+            && !numbered(units, i, j);
         if ok {
             for u in &mut units[i..j] {
                 if let Some(m) = map(u.c) {
@@ -1009,6 +1034,29 @@ mod tests {
         assert_eq!(x.edits_in(0, 4), 1);
         assert_eq!(n("k\u{0337}i\u{0337}l\u{0337}l\u{0337}"), "kill");
         assert_eq!(n("fück"), "fuck");
+    }
+
+    #[test]
+    fn numbers_with_suffixes_are_not_leetspeak() {
+        for t in [
+            "his 40th email",
+            "the 1st call",
+            "3rd time",
+            "settle for 10k",
+            "at 7pm",
+            "4am",
+            "10x",
+            "31st",
+            "5hrs",
+            "the 1970s",
+        ] {
+            assert_eq!(n(t), t.to_lowercase(), "{t}");
+        }
+        // Still leetspeak: letters around the digits, or a suffix that is no suffix.
+        assert_eq!(n("1d10t"), "idiot");
+        assert_eq!(n("sh1t"), "shit");
+        assert_eq!(n("4ss"), "ass");
+        assert_eq!(n("k1ll"), "kill");
     }
 
     #[test]
