@@ -455,6 +455,10 @@ impl Matcher {
         let (rule, owner) = &self.regexes[idx];
         let re = rule.get();
         if rule.has_n || rule.has_hit {
+            // Most regexes that run do not match: finding that out needs no capture slots.
+            if !re.is_match(text) {
+                return;
+            }
             for caps in re.captures_iter(text) {
                 // A `hit` group narrows the evidence to the word itself, without its context.
                 let Some(m) = caps.name("hit").or_else(|| caps.get(0)) else {
