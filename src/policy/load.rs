@@ -278,7 +278,8 @@ fn hir_has_group(hir: &regex_syntax::hir::Hir, name: &str) -> bool {
     }
 }
 
-/// The rule regexes of `files` as the loader checks them (`\b` made ASCII), sorted, once each.
+/// The rule regexes of `files` as the loader checks them (`\b` made ASCII, guards anchored),
+/// sorted, once each.
 fn regex_sources(files: &[RawFile]) -> Vec<String> {
     let mut sources: Vec<String> = files
         .iter()
@@ -286,9 +287,13 @@ fn regex_sources(files: &[RawFile]) -> Vec<String> {
             let entries = f.entry.iter().filter_map(|e| e.regex.as_ref());
             let cues = f.cue.iter().filter_map(|c| c.regex.as_ref());
             let exceptions = f.exception.iter().filter_map(|x| x.regex.as_ref());
-            entries.chain(cues).chain(exceptions)
+            let guards = f.entry.iter().filter_map(|e| e.not_followed_by.as_ref());
+            entries
+                .chain(cues)
+                .chain(exceptions)
+                .map(|r| ascii_word_boundaries(r.get_ref()))
+                .chain(guards.map(|g| guard_source(&ascii_word_boundaries(g.get_ref()))))
         })
-        .map(|r| ascii_word_boundaries(r.get_ref()))
         .collect();
     sources.sort();
     sources.dedup();
@@ -798,7 +803,7 @@ fn load(user: Vec<(String, String)>, io: Vec<Diagnostic>) -> Result<Policy, Load
             let not_followed_by = e
                 .not_followed_by
                 .as_ref()
-                .and_then(|r| rule_regex(&mut ctx, file, rule, r, |s| format!(r"\A(?:{s})")));
+                .and_then(|r| rule_regex(&mut ctx, file, rule, r, guard_source));
             entries.push(Entry {
                 id: RuleId::new(id),
                 category,
@@ -1519,6 +1524,11 @@ fn compile_patterns(
 
 /// Checks the rule regex `r` (its source passed through `wrap`, after `\b` is made ASCII) and
 /// reports what is wrong with it.
+/// A `not_followed_by` guard as it is checked and run: anchored where the hit ends.
+fn guard_source(src: &str) -> String {
+    format!(r"\A(?:{src})")
+}
+
 fn rule_regex(
     ctx: &mut Ctx,
     file: usize,
@@ -1745,29 +1755,6 @@ fn ascii_word_boundaries(src: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    /// Every regex of the default policy, as the loader checks it.
-    fn default_regexes() -> Vec<String> {
-        let mut out = Vec::new();
-        for (_, text) in super::DEFAULT_RULES {
-            let v: toml::Table = text.parse().unwrap();
-            for table in ["entry", "cue", "exception"] {
-                for t in v
-                    .get(table)
-                    .and_then(|x| x.as_array())
-                    .into_iter()
-                    .flatten()
-                {
-                    for key in ["regex", "not_followed_by"] {
-                        if let Some(r) = t.get(key).and_then(|r| r.as_str()) {
-                            out.push(super::ascii_word_boundaries(r));
-                        }
-                    }
-                }
-            }
-        }
-        out
-    }
-
     /// The compiler's NFA builder stays within the bound, so a regex under the limit by the bound
     /// need not be compiled to be accepted.
     fn bound_holds(src: &str) {
@@ -1788,7 +1775,7 @@ mod tests {
 
     #[test]
     fn nfa_size_bounds_hold() {
-        let sources = default_regexes();
+        let sources = super::default_regex_sources();
         assert!(sources.len() > 100, "{}", sources.len());
         let mut under = 0;
         for src in &sources {
