@@ -71,3 +71,17 @@ pub use score::describe_evidence;
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
+
+/// The crate's property tests run with a fixed seed, so CI is repeatable; setting
+/// `PROPTEST_RNG_SEED` (and `PROPTEST_CASES`) explores instead.
+#[cfg(test)]
+pub(crate) fn proptest_config(seed: u64) -> proptest::prelude::ProptestConfig {
+    use proptest::prelude::ProptestConfig;
+    ProptestConfig {
+        rng_seed: match std::env::var("PROPTEST_RNG_SEED") {
+            Ok(_) => ProptestConfig::default().rng_seed,
+            Err(_) => proptest::test_runner::RngSeed::Fixed(seed),
+        },
+        ..ProptestConfig::default()
+    }
+}

@@ -315,7 +315,7 @@ pub(crate) fn default_regex_sources() -> Vec<String> {
 /// own).
 fn check_regexes(sources: Vec<String>) -> HashMap<String, Result<Arc<RuleRegex>, RegexProblem>> {
     let mut checked = HashMap::with_capacity(sources.len());
-    let mut sources: Vec<String> = sources
+    let uncached: Vec<String> = sources
         .into_iter()
         .filter_map(|s| match super::regex_cache::lookup(&s) {
             Some(re) => {
@@ -325,10 +325,7 @@ fn check_regexes(sources: Vec<String>) -> HashMap<String, Result<Arc<RuleRegex>,
             None => Some(s),
         })
         .collect();
-    if sources.is_empty() {
-        return checked;
-    }
-    checked.extend(check_uncached(std::mem::take(&mut sources)));
+    checked.extend(check_uncached(uncached));
     checked
 }
 
@@ -1810,13 +1807,7 @@ mod tests {
     }
 
     proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig {
-            rng_seed: match std::env::var("PROPTEST_RNG_SEED") {
-                Ok(_) => proptest::prelude::ProptestConfig::default().rng_seed,
-                Err(_) => proptest::test_runner::RngSeed::Fixed(5),
-            },
-            ..proptest::prelude::ProptestConfig::default()
-        })]
+        #![proptest_config(crate::proptest_config(5))]
         /// Regexes built from the pieces rule authors use (atoms, quantifiers, groups and
         /// alternations, nested): the bound holds.
         #[test]

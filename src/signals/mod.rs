@@ -193,6 +193,12 @@ fn window_start(r: Timestamp, hours: i64) -> Timestamp {
 }
 
 /// Characters that end a sentence (a `.` only before a space or the end, not in "1.5").
+/// Whether `gap` has at most `n` chars, counting no further than needed (a char is at most 4
+/// bytes, so a longer gap is not counted at all).
+fn within_chars(gap: &str, n: usize) -> bool {
+    gap.len() <= n.saturating_mul(4) && gap.chars().take(n.saturating_add(1)).count() <= n
+}
+
 fn sentence_bounds(text: &str, span: (usize, usize)) -> (usize, usize) {
     let ends = |i: usize, c: char| -> bool {
         match c {
@@ -346,7 +352,7 @@ fn negated(ctx: &Ctx<'_>, c: &text::CueHit) -> bool {
             _ => None,
         };
         gap.is_some_and(|g| {
-            g.chars().count() <= *within
+            within_chars(g, *within)
                 && !g.chars().any(|ch| {
                     matches!(
                         ch,
@@ -490,7 +496,7 @@ fn tied_to_conduct(ctx: &Ctx<'_>, obs: &Observations, c: &text::CueHit) -> bool 
             } else {
                 ""
             };
-            gap.chars().take(within + 1).count() <= within
+            within_chars(gap, within)
         }
     };
     obs.signals.iter().any(|s| {

@@ -235,11 +235,7 @@ fn cancelled_by(
                 }
                 _ => return None,
             };
-            // A char is at most 4 bytes: a longer gap cannot be near, and need not be counted.
-            let near = gap.len() <= 4 * *within
-                && gap.chars().take(*within + 1).count() <= *within
-                && !gap.chars().any(ends_sentence);
-            near.then_some(c)
+            (super::within_chars(gap, *within) && !gap.chars().any(ends_sentence)).then_some(c)
         })
         .min_by(|a, b| policy.cues[*a].id.cmp(&policy.cues[*b].id))
 }

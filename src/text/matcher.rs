@@ -800,14 +800,7 @@ mod tests {
     }
 
     proptest::proptest! {
-        // Repeatable in CI; explore with PROPTEST_RNG_SEED and PROPTEST_CASES.
-        #![proptest_config(proptest::prelude::ProptestConfig {
-            rng_seed: match std::env::var("PROPTEST_RNG_SEED") {
-                Ok(_) => proptest::prelude::ProptestConfig::default().rng_seed,
-                Err(_) => proptest::test_runner::RngSeed::Fixed(11),
-            },
-            ..proptest::prelude::ProptestConfig::default()
-        })]
+        #![proptest_config(crate::proptest_config(11))]
         /// Texts stitched from pieces of the lexicon's words: the gates never hide a match.
         #[test]
         fn gates_never_hide_a_match(words in proptest::collection::vec(proptest::sample::select(&[
