@@ -2,7 +2,7 @@
 //! only come from the loader, which guarantees it compiles and runs.
 
 use crate::report::Text;
-use regex::Regex;
+use regex_automata::meta::Regex;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::sync::{Arc, OnceLock};
@@ -318,6 +318,9 @@ pub(crate) struct RuleRegex {
     /// group: the regex runs only on text where the matcher's automaton found all its groups.
     /// Empty: nothing selective, it always runs.
     pub triggers: Vec<Vec<Vec<u8>>>,
+    /// Whether the regex engine should look for where matches start with its own literal search
+    /// ([`crate::text::matcher::prefilter_pays`]).
+    pub prefilter: bool,
     compiled: OnceLock<Regex>,
 }
 
@@ -329,6 +332,7 @@ impl RuleRegex {
         has_n: bool,
         has_hit: bool,
         triggers: Vec<Vec<Vec<u8>>>,
+        prefilter: bool,
     ) -> Self {
         RuleRegex {
             source,
@@ -336,6 +340,7 @@ impl RuleRegex {
             has_n,
             has_hit,
             triggers,
+            prefilter,
             compiled: OnceLock::new(),
         }
     }
@@ -343,24 +348,42 @@ impl RuleRegex {
     /// The compiled regex, compiled on first use.
     pub(crate) fn get(&self) -> &Regex {
         self.compiled.get_or_init(|| {
+            // `regex::Regex`'s settings (leftmost-first, UTF-8 spans) on the meta regex beneath
+            // it, which also lets the prefilter be turned off.
+            //
             // The loader checked the syntax and the size of the forward automaton against
             // `REGEX_SIZE_LIMIT`; the regex's other automata are of the same order, so the
             // second attempt cannot fail on size. The last resort matches nothing and is
             // unreachable for a checked pattern.
-            let build = |limit: usize| {
-                regex::RegexBuilder::new(&self.source)
-                    .size_limit(limit)
-                    .dfa_size_limit(crate::limits::REGEX_SIZE_LIMIT)
-                    .nest_limit(crate::limits::REGEX_NEST_LIMIT)
-                    .build()
+            let build = |limit: usize, source: &str| {
+                Regex::builder()
+                    .configure(
+                        Regex::config()
+                            .match_kind(regex_automata::MatchKind::LeftmostFirst)
+                            .utf8_empty(true)
+                            .auto_prefilter(self.prefilter)
+                            .nfa_size_limit(Some(limit))
+                            .hybrid_cache_capacity(crate::limits::REGEX_SIZE_LIMIT),
+                    )
+                    .syntax(
+                        regex_automata::util::syntax::Config::new()
+                            .utf8(true)
+                            .nest_limit(crate::limits::REGEX_NEST_LIMIT),
+                    )
+                    .build(source)
+                    .ok()
             };
-            build(crate::limits::REGEX_SIZE_LIMIT)
-                .or_else(|_| build(usize::MAX))
-                .or_else(|_| Regex::new(r"[^\s\S]"))
-                .unwrap_or_else(|_| unreachable!("a regex that matches nothing always compiles"))
+            build(crate::limits::REGEX_SIZE_LIMIT, &self.source)
+                .or_else(|| build(usize::MAX, &self.source))
+                .or_else(|| build(usize::MAX, NEVER))
+                .unwrap_or_else(|| unreachable!("a regex that matches nothing always compiles"))
         })
     }
 }
+
+/// `RuleRegex::get`'s last resort, for a pattern that passed the loader's check but would not
+/// compile (none is known): a regex that matches nothing.
+pub(crate) const NEVER: &str = r"[^\s\S]";
 
 /// A lexicon entry: text evidence for a category.
 #[derive(Debug, Clone)]

@@ -1,5 +1,5 @@
 //! What loading reads from each regex of the default policy (what its matches need, its groups,
-//! its trigger literals), computed ahead of time and kept in `rules/regex_cache.json`: reading
+//! its trigger literals, whether its prefilter pays), computed ahead of time and kept in `rules/regex_cache.json`: reading
 //! it takes a fraction of the time that parsing and analysing some 250 regexes does at every
 //! load. An entry is used only for the exact source it was computed from, so an edited regex is
 //! simply analysed at load; the test `regex_cache_is_current` keeps the file in step with the
@@ -23,6 +23,7 @@ pub(crate) struct Analysis {
     has_n: bool,
     has_hit: bool,
     triggers: Vec<Vec<String>>,
+    prefilter: bool,
 }
 
 impl Analysis {
@@ -39,6 +40,7 @@ impl Analysis {
                 .iter()
                 .map(|g| g.iter().map(|l| hex(l)).collect())
                 .collect(),
+            prefilter: re.prefilter,
         }
     }
 
@@ -54,6 +56,7 @@ impl Analysis {
             self.has_n,
             self.has_hit,
             triggers,
+            self.prefilter,
         ))
     }
 }

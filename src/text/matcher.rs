@@ -161,6 +161,21 @@ pub(crate) fn triggers_of(hir: &Hir) -> Vec<Vec<Vec<u8>>> {
     groups
 }
 
+/// Whether the regex engine's own prefilter pays for itself on `hir`: a literal search for where
+/// matches start. It does not when some match starts with a literal that occurs all over a text
+/// (a 1–2-letter word such as "a" or "we", or a single kana): every occurrence restarts the
+/// automaton for nothing, and the triggers have already told the matcher the regex is worth
+/// running. Turning it off there cut the instructions of a short English record by a quarter.
+pub(crate) fn prefilter_pays(hir: &Hir) -> bool {
+    let seq = Extractor::new().kind(ExtractKind::Prefix).extract(hir);
+    seq.literals().is_none_or(|literals| {
+        literals.iter().all(|l| {
+            let l = l.as_bytes();
+            l.len() >= MIN_TRIGGER_LEN && (l.is_ascii() || l.len() >= 2 * MIN_TRIGGER_LEN)
+        })
+    })
+}
+
 fn score(seq: &Seq) -> (usize, std::cmp::Reverse<usize>) {
     let min = seq.min_literal_len().unwrap_or(0);
     (
@@ -461,17 +476,22 @@ impl Matcher {
             }
             for caps in re.captures_iter(text) {
                 // A `hit` group narrows the evidence to the word itself, without its context.
-                let Some(m) = caps.name("hit").or_else(|| caps.get(0)) else {
+                let Some(m) = caps
+                    .get_group_by_name("hit")
+                    .or_else(|| caps.get_match().map(|m| m.span()))
+                else {
                     continue;
                 };
                 if m.is_empty() {
                     continue;
                 }
-                let n = caps.name("n").and_then(|g| parse_number(g.as_str()));
+                let n = caps
+                    .get_group_by_name("n")
+                    .and_then(|g| parse_number(&text[g.range()]));
                 out.push(RawHit {
                     owner: *owner,
-                    start: m.start(),
-                    end: m.end(),
+                    start: m.start,
+                    end: m.end,
                     n,
                 });
             }
@@ -751,6 +771,21 @@ mod tests {
             // Literals are cut to 12 bytes (four kana): "殺してやる" becomes "殺してや".
             t(&[&["殺してや", "殺す"], &["してやる", "殺す"], &["殺"]])
         );
+    }
+
+    #[test]
+    fn the_regex_prefilter_is_kept_only_where_matches_start_with_rare_literals() {
+        let pays = |src: &str| prefilter_pays(&regex_syntax::parse(src).unwrap());
+        assert!(pays(r"\b(?:kill|murder)\s+you"));
+        assert!(pays(r"殺してやる|ぶっ殺す"));
+        // Some match starts with a short word, or with a single kana.
+        assert!(!pays(r"\b(?:i|we)\s+(?:kill|shoot)"));
+        assert!(!pays(
+            r"(?:useless|pathetic)\s+lot|(?:a|the)\s+monkey\s+could"
+        ));
+        assert!(!pays(r"(?:おまえ|き)\s*死ね"));
+        // No literal prefix to speak of: the regex engine decides.
+        assert!(pays(r"(?:^|[^a-z])kill"));
     }
 
     /// Every text of the shipped policy cases and edge texts gives the same hits with the gates
