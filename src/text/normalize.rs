@@ -129,6 +129,54 @@ impl Normalized {
             .sum()
     }
 
+    /// Appends `piece`, plain ASCII found at original byte `src`, in lowercase, one to one.
+    fn push_same(&mut self, piece: &str, src: usize) {
+        if piece.is_empty() {
+            return;
+        }
+        let norm = self.text.len() as u32;
+        self.text
+            .extend(piece.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+        self.push_run(Run {
+            norm,
+            len: piece.len() as u32,
+            src: src as u32,
+            src_end: (src + piece.len()) as u32,
+            same: true,
+        });
+    }
+
+    /// Appends `part`, the normalized form of the original text from byte `src` on.
+    fn append(&mut self, part: Normalized, src: usize) {
+        let (norm, src) = (self.text.len() as u32, src as u32);
+        self.text.push_str(&part.text);
+        self.edits
+            .extend(part.edits.iter().map(|&(b, n)| (b + norm, n)));
+        for r in part.runs {
+            self.push_run(Run {
+                norm: r.norm + norm,
+                src: r.src + src,
+                src_end: r.src_end + src,
+                ..r
+            });
+        }
+    }
+
+    /// Adds `run` to the map, merged into the last run when both map one to one and touch.
+    fn push_run(&mut self, run: Run) {
+        if run.same
+            && let Some(last) = self.runs.last_mut()
+            && last.same
+            && last.src_end == run.src
+            && last.norm + last.len == run.norm
+        {
+            last.len += run.len;
+            last.src_end = run.src_end;
+            return;
+        }
+        self.runs.push(run);
+    }
+
     /// Appends one normalized character that came from `s..e` with `edits` obfuscation edits.
     fn push(&mut self, c: char, s: u32, e: u32, edits: u32) {
         let norm = self.text.len() as u32;
@@ -137,23 +185,12 @@ impl Normalized {
             self.edits.push((norm, edits));
         }
         self.text.push(c);
-        let same = e - s == len;
-        if same
-            && let Some(last) = self.runs.last_mut()
-            && last.same
-            && last.src_end == s
-            && last.norm + last.len == norm
-        {
-            last.len += len;
-            last.src_end = e;
-            return;
-        }
-        self.runs.push(Run {
+        self.push_run(Run {
             norm,
             len,
             src: s,
             src_end: e,
-            same,
+            same: e - s == len,
         });
     }
 }
@@ -199,7 +236,37 @@ pub fn normalize(text: &str) -> Normalized {
         }
         return out;
     }
-    normalize_one_to_one(text).unwrap_or_else(|| normalize_general(text))
+    normalize_one_to_one(text).unwrap_or_else(|| normalize_in_pieces(text))
+}
+
+/// Text that needs the general path somewhere, cut into pieces at single spaces that no step
+/// reaches across, so each piece normalizes alone: plain ASCII pieces are copied in lowercase and
+/// only the others take the per-character passes. A tweet with one "@name" or "lmaooo" no longer
+/// sends all its words through them. See [`cuts_at`] for where it is cut.
+fn normalize_in_pieces(text: &str) -> Normalized {
+    let b = text.as_bytes();
+    let mut out = Normalized {
+        text: String::with_capacity(text.len()),
+        runs: Vec::new(),
+        edits: Vec::new(),
+    };
+    let mut start = 0;
+    let cuts = (1..b.len().saturating_sub(1)).filter(|&i| cuts_at(b, i));
+    for cut in cuts.chain([b.len()]) {
+        // Cuts are at ASCII bytes, so every piece lies on char boundaries.
+        let piece = &text[start..cut];
+        if is_plain_ascii(piece.as_bytes()) {
+            out.push_same(piece, start);
+        } else {
+            let part = normalize_one_to_one(piece).unwrap_or_else(|| normalize_general(piece));
+            out.append(part, start);
+        }
+        if cut < b.len() {
+            out.push_same(" ", cut);
+        }
+        start = cut + 1;
+    }
+    out
 }
 
 /// The general path: per-character units, the context passes, then the map.
@@ -414,6 +481,29 @@ fn is_plain_ascii(b: &[u8]) -> bool {
         }
     }
     true
+}
+
+/// Whether the text can be cut at byte `i`: a single space between two printable ASCII characters
+/// that are not separators ("." "-" "_" "*" "/" "+") and not letters standing alone. Then no step
+/// reaches across it: whitespace runs need two spaces; a leetspeak run stops at the space and is
+/// read from its two neighbours, a space being no letter or digit just as the end of a piece is
+/// none; only single letters are joined across a space (and a character that leetspeak turns into
+/// a letter touches a letter on the other side, so it is not single); stretches are identical
+/// letters in a row; Japanese separators need a Japanese character beside them; and nothing after
+/// the space combines with it. A letter beside the space is known not to stand alone only when
+/// the byte beyond it is an ASCII letter or digit (anything else might normalize to nothing).
+fn cuts_at(b: &[u8], i: usize) -> bool {
+    let side = |near: Option<&u8>, far: Option<&u8>| {
+        near.is_some_and(|&c| {
+            c.is_ascii_graphic()
+                && !matches!(c, b'.' | b'-' | b'_' | b'*' | b'/' | b'+')
+                && (!c.is_ascii_alphabetic() || far.is_some_and(u8::is_ascii_alphanumeric))
+        })
+    };
+    b.get(i) == Some(&b' ')
+        && i > 0
+        && side(b.get(i - 1), i.checked_sub(2).and_then(|k| b.get(k)))
+        && side(b.get(i + 1), b.get(i + 2))
 }
 
 /// Normalizes a rule's phrase exactly as text is normalized, so authors write words naturally.
@@ -1005,6 +1095,53 @@ mod tests {
             text in "[a-dA-Dk-lsu 0-5!@$.・ー死ねバカばか必、。「」〜`~\n\t\\-_*/+ｼﾈＡ]{0,24}"
         ) {
             one_to_one_agrees(&text)?;
+        }
+    }
+
+    /// Cutting text into pieces gives what the general path gives on the whole text: the same
+    /// text, the same map back to the original and the same edits.
+    fn pieces_agree(t: &str) -> Result<(), TestCaseError> {
+        let pieces = normalize_in_pieces(t);
+        let whole = normalize_general(t);
+        prop_assert_eq!(pieces.as_str(), whole.as_str(), "{:?}", t);
+        let n = pieces.as_str();
+        for (i, _) in n.char_indices() {
+            for (j, _) in n[i..].char_indices().skip(1).chain([(n.len() - i, ' ')]) {
+                let j = i + j;
+                prop_assert_eq!(
+                    pieces.original_span(i, j),
+                    whole.original_span(i, j),
+                    "{:?} {}..{}",
+                    t,
+                    i,
+                    j
+                );
+                prop_assert_eq!(pieces.edits_in(i, j), whole.edits_in(i, j), "{:?}", t);
+            }
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(crate::proptest_config(11))]
+        #[test]
+        fn pieces_agree_with_the_general_path(
+            text in r"(?:[a-cA-Ck-lsu0-5 ]{1,4}|[!@$.,:?'&;*_\-/+#、。 ・ー\n\t]|[死ねバカｼﾈＡé]|\u{301}|\u{200B}){0,16}"
+        ) {
+            pieces_agree(&text)?;
+        }
+    }
+
+    #[test]
+    fn a_tweet_with_one_evasion_is_cut_into_pieces() {
+        for t in [
+            "RT @mike: you are sooo stupid lmaooo &#128514; go h0me",
+            "Call me at 10 k i l l you s.t.u.p.i.d ok",
+            "I said 40th time and 10k $100 sh1t!!! f u c k off",
+            "日本語 and ASCII 死 ね ok ok ｼﾈ end",
+            "end with spaces  ok  x ",
+        ] {
+            pieces_agree(t).unwrap();
         }
     }
 
