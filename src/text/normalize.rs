@@ -449,35 +449,42 @@ fn is_plain_ascii(b: &[u8]) -> bool {
         t
     };
     let class = |i: usize| b.get(i).map_or(SPACE, |&x| CLASS[x as usize]);
+    let word = |x: u8| x & (LETTER | DIGIT) != 0;
     let n = b.len();
+    // The class of the byte before, carried along (the start counts as a space).
+    let mut prev = SPACE;
     for i in 0..n {
         let c = CLASS[b[i] as usize];
+        let before = std::mem::replace(&mut prev, c);
         if c == 0 || c == DIGIT {
             continue;
         }
         if c & BAD != 0 {
             return false;
         }
-        let prev = if i > 0 { class(i - 1) } else { SPACE };
-        let next = class(i + 1);
-        if c & SPACE != 0 && (prev & SPACE != 0 || i == 0 || i + 1 == n) {
-            return false;
-        }
-        if c & LEET != 0 && (prev & LETTER != 0 || next & LETTER != 0) {
-            return false;
-        }
         if c & LETTER != 0 {
-            if i + 2 < n
-                && b[i + 1].eq_ignore_ascii_case(&b[i])
-                && b[i + 2].eq_ignore_ascii_case(&b[i])
-            {
+            // Most bytes: a letter inside a word, followed by a different one. (`x | 0x20` is
+            // `x`'s lowercase when `x` is a letter, and equals a lowercase letter only then.)
+            let lower = b[i] | 0x20;
+            if i + 2 < n && b[i + 1] | 0x20 == lower && b[i + 2] | 0x20 == lower {
                 return false;
             }
             // Two single letters around a separator: the start of a possible "f u c k".
-            let word = |x: u8| x & (LETTER | DIGIT) != 0;
-            if !word(prev) && next & SEP != 0 && class(i + 2) & LETTER != 0 && !word(class(i + 3)) {
+            if !word(before)
+                && class(i + 1) & SEP != 0
+                && class(i + 2) & LETTER != 0
+                && !word(class(i + 3))
+            {
                 return false;
             }
+            continue;
+        }
+        let next = class(i + 1);
+        if c & SPACE != 0 && (before & SPACE != 0 || i == 0 || i + 1 == n) {
+            return false;
+        }
+        if c & LEET != 0 && (before & LETTER != 0 || next & LETTER != 0) {
+            return false;
         }
     }
     true
@@ -1129,6 +1136,23 @@ mod tests {
             text in r"(?:[a-cA-Ck-lsu0-5 ]{1,4}|[!@$.,:?'&;*_\-/+#、。 ・ー\n\t]|[死ねバカｼﾈＡé]|\u{301}|\u{200B}){0,16}"
         ) {
             pieces_agree(&text)?;
+        }
+    }
+
+    proptest! {
+        #![proptest_config(crate::proptest_config(13))]
+        /// Text the ASCII check passes normalizes, on the general path, to its lowercase copy,
+        /// mapped one to one.
+        #[test]
+        fn plain_ascii_is_what_the_general_path_leaves_alone(
+            text in r"(?:[a-ck-l]{1,3}|aaa|[AB]{2}|[a-c][ .-][a-c]|[0-5]|[ !@$.,*_/+\-\n\t`]| ){0,10}"
+        ) {
+            if is_plain_ascii(text.as_bytes()) {
+                let slow = normalize_general(&text);
+                prop_assert_eq!(slow.as_str(), text.to_ascii_lowercase());
+                prop_assert_eq!(slow.original_span(0, text.len()), (0, text.len()));
+                prop_assert_eq!(slow.edits_in(0, text.len()), 0);
+            }
         }
     }
 
