@@ -19,10 +19,18 @@
 //! - the false-positive rate on `["none"]` rows: any finding at all, and a verdict other than
 //!   `not_harassment`.
 //!
+//! With `--cases PATH` (a case file or a directory of them, as `testing::Cases::from_path` reads;
+//! `shipped` for the default policy's own cases) it also prints, per category, how the policy
+//! cases fare: recall over the cases that expect the category, precision over those and the cases
+//! that rule it out (`not`, or an expected `not_harassment`), findings in cases that say nothing
+//! of the category, and how many cases fail and pinned verdicts hold (with `--errors N`, the first
+//! N failing cases and why).
+//!
 //! English rows are also run through `rustrict` (`Censor::analyze`), mapped as printed under the
 //! table. `--errors N` lists up to N false positives and false negatives per category with the
 //! evidence, to look for kinds of expressions the lexicons miss (not to fit rows).
 
+use kasuhara::testing::Cases;
 use kasuhara::{Assessment, Engine, EngineBuilder, Incident, Policy, Verdict};
 use rustrict::{Censor, Type};
 use std::collections::{BTreeMap, BTreeSet};
@@ -32,12 +40,14 @@ const CORE: [&str; 4] = ["threat", "insult", "discrimination", "sexual"];
 const ANY: &str = "any harmful";
 const VIOLENCE: &str = "threat|physical";
 
-const USAGE: &str = "usage: evaluate [--policy PATH] [--errors N] FILE.jsonl [FILE...]";
+const USAGE: &str =
+    "usage: evaluate [--policy PATH] [--errors N] [--cases PATH|shipped]... [FILE.jsonl...]";
 
 struct Args {
     policy: Option<String>,
     errors: usize,
     files: Vec<String>,
+    cases: Vec<String>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -45,6 +55,7 @@ fn parse_args() -> Result<Args, String> {
         policy: None,
         errors: 0,
         files: Vec::new(),
+        cases: Vec::new(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -56,12 +67,15 @@ fn parse_args() -> Result<Args, String> {
                     .and_then(|n| n.parse().ok())
                     .ok_or("--errors needs a number")?;
             }
+            "--cases" => args
+                .cases
+                .push(it.next().ok_or("--cases needs a path or `shipped`")?),
             "-h" | "--help" => return Err(USAGE.into()),
             s if s.starts_with("--") => return Err(format!("unknown option `{s}`\n{USAGE}")),
             _ => args.files.push(a),
         }
     }
-    if args.files.is_empty() {
+    if args.files.is_empty() && args.cases.is_empty() {
         return Err(USAGE.into());
     }
     Ok(args)
@@ -460,6 +474,110 @@ fn evaluate(engine: &Engine, path: &str, errors: usize) -> Result<(), String> {
     Ok(())
 }
 
+/// Per category, how policy cases fare (see the module docs).
+fn evaluate_cases(engine: &Engine, name: &str, cases: &Cases, errors: usize) {
+    #[derive(Default)]
+    struct Tally {
+        tp: usize,
+        fn_: usize,
+        fp: usize,
+        negatives: usize,
+        unlabelled: usize,
+    }
+    let report = cases.run(engine);
+    let mut by_cat: BTreeMap<String, Tally> = BTreeMap::new();
+    let (mut failed, mut pinned, mut verdicts_held) = (0, 0, 0);
+    for r in report.results() {
+        if !r.failures.is_empty() {
+            failed += 1;
+        }
+        let expect = &r.case.expect;
+        let found: BTreeSet<&str> = r.assessment.as_ref().map_or_else(BTreeSet::new, |a| {
+            a.findings.iter().map(|f| f.category.as_str()).collect()
+        });
+        if let Some(v) = expect.verdict {
+            pinned += 1;
+            verdicts_held += usize::from(r.assessment.as_ref().is_some_and(|a| a.verdict == v));
+        }
+        let benign = expect.verdict == Some(Verdict::NotHarassment);
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
+        for c in &expect.categories {
+            let t = by_cat.entry(c.clone()).or_default();
+            if found.contains(c.as_str()) {
+                t.tp += 1;
+            } else {
+                t.fn_ += 1;
+            }
+            seen.insert(c);
+        }
+        for c in &expect.not {
+            let t = by_cat.entry(c.clone()).or_default();
+            t.negatives += 1;
+            t.fp += usize::from(found.contains(c.as_str()));
+            seen.insert(c);
+        }
+        for c in &found {
+            if !seen.contains(c) && !benign {
+                by_cat.entry(c.to_string()).or_default().unlabelled += 1;
+            }
+        }
+        if benign {
+            // An expected not_harassment rules out every category the case does not name.
+            for c in engine.policy().categories() {
+                let id = c.id().as_str();
+                if !seen.contains(id) {
+                    let t = by_cat.entry(id.to_string()).or_default();
+                    t.negatives += 1;
+                    t.fp += usize::from(found.contains(id));
+                }
+            }
+        }
+    }
+    let benign_cases = report
+        .results()
+        .iter()
+        .filter(|r| r.case.expect.verdict == Some(Verdict::NotHarassment))
+        .count();
+    println!(
+        "== policy cases {name}: {} cases, {failed} failing; {verdicts_held}/{pinned} pinned verdicts hold ({benign_cases} expect not_harassment)",
+        report.results().len()
+    );
+    println!(
+        "{:<22} {:>8} {:>6} | {:<5} {:<5} {:>5}",
+        "category", "expected", "ruled", "P", "R", "other"
+    );
+    for (c, t) in &by_cat {
+        let p = (t.tp + t.fp > 0).then(|| t.tp as f64 / (t.tp + t.fp) as f64);
+        let r = (t.tp + t.fn_ > 0).then(|| t.tp as f64 / (t.tp + t.fn_) as f64);
+        let f = |x: Option<f64>| x.map_or("  -  ".to_string(), |x| format!("{x:.3}"));
+        println!(
+            "{c:<22} {:>8} {:>6} | {} {} {:>5}",
+            t.tp + t.fn_,
+            t.negatives,
+            f(p),
+            f(r),
+            t.unlabelled
+        );
+    }
+    println!(
+        "expected: cases expecting the category; ruled: cases ruling it out (`not`, or an expected not_harassment verdict); other: findings in cases that say nothing of it"
+    );
+    for r in report
+        .results()
+        .iter()
+        .filter(|r| !r.failures.is_empty())
+        .take(errors)
+    {
+        println!(
+            "FAILED {} ({}:{}): {}",
+            r.case.name,
+            r.case.file,
+            r.case.line,
+            r.failures.join("; ")
+        );
+    }
+}
+
 fn main() -> ExitCode {
     let args = match parse_args() {
         Ok(a) => a,
@@ -487,8 +605,24 @@ fn main() -> ExitCode {
         }
     };
     let mut status = ExitCode::SUCCESS;
-    for (i, f) in args.files.iter().enumerate() {
+    for (i, spec) in args.cases.iter().enumerate() {
         if i > 0 {
+            println!();
+        }
+        let cases = match spec.as_str() {
+            "shipped" => Ok(Cases::default_policy_cases()),
+            path => Cases::from_path(path),
+        };
+        match cases {
+            Ok(cases) => evaluate_cases(&engine, spec, &cases, args.errors),
+            Err(e) => {
+                eprintln!("{e}");
+                status = ExitCode::FAILURE;
+            }
+        }
+    }
+    for (i, f) in args.files.iter().enumerate() {
+        if i > 0 || !args.cases.is_empty() {
             println!();
         }
         if let Err(e) = evaluate(&engine, f, args.errors) {
