@@ -1139,6 +1139,7 @@ fn load(user: Vec<(String, String)>, io: Vec<Diagnostic>) -> Result<Policy, Load
             category: cat(&mut ctx, f, &r.category, None),
             weight: ctx.unit(f, &r.weight, None, "weight"),
             review_weight: ctx.unit(f, &r.review_weight, None, "review_weight"),
+            emergency_exempt: r.emergency_exempt,
             windows,
         }
     });

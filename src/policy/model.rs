@@ -535,6 +535,9 @@ pub(crate) struct PersistenceRules {
     pub category: usize,
     pub weight: f64,
     pub review_weight: f64,
+    /// Whether an emergency exempts the record: calling again and again about a gas smell or a
+    /// leak is not persistence.
+    pub emergency_exempt: bool,
     pub windows: Vec<Window>,
 }
 

@@ -116,6 +116,8 @@ pub(crate) struct RawPersistence {
     pub category: Spanned<String>,
     pub weight: Spanned<f64>,
     pub review_weight: Spanned<f64>,
+    #[serde(default)]
+    pub emergency_exempt: bool,
     pub window: Vec<RawWindow>,
 }
 

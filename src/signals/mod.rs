@@ -305,7 +305,22 @@ fn persistence<'a>(ctx: &Ctx<'a>, obs: &mut Observations) -> Stated<'a> {
             best = Some((weight, evidence()));
         }
     }
+    let exempt = if rules.emergency_exempt {
+        emergency(ctx)
+    } else {
+        None
+    };
     match (best, below) {
+        (Some((_, evidence)), _) if let Some(e) = exempt => {
+            // Contact about an emergency is not persistence, however often.
+            obs.repeated = false;
+            obs.misses.push(Miss {
+                category: rules.category,
+                reason: MissReason::EmergencyExemption,
+                by: Some(e.rule.clone()),
+                evidence,
+            });
+        }
         (Some((weight, evidence)), _) => obs.signals.push(Signal {
             category: rules.category,
             weight,
