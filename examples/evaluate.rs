@@ -501,20 +501,25 @@ fn evaluate_cases(engine: &Engine, name: &str, cases: &Cases, errors: usize) {
         }
         let benign = expect.verdict == Some(Verdict::NotHarassment);
         let mut seen: BTreeSet<&str> = BTreeSet::new();
+        // A category named twice, or both expected and ruled out, counts once, as expected.
         for c in &expect.categories {
+            if !seen.insert(c) {
+                continue;
+            }
             let t = by_cat.entry(c.clone()).or_default();
             if found.contains(c.as_str()) {
                 t.tp += 1;
             } else {
                 t.fn_ += 1;
             }
-            seen.insert(c);
         }
         for c in &expect.not {
+            if !seen.insert(c) {
+                continue;
+            }
             let t = by_cat.entry(c.clone()).or_default();
             t.negatives += 1;
             t.fp += usize::from(found.contains(c.as_str()));
-            seen.insert(c);
         }
         for c in &found {
             if !seen.contains(c) && !benign {

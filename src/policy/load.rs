@@ -1874,8 +1874,15 @@ mod tests {
         );
         // `RuleRegex::get`'s last resort, for a pattern that passed the check but would not
         // compile: it must itself compile, and match nothing.
-        let never = regex::Regex::new(crate::policy::model::NEVER).unwrap();
-        assert!(!never.is_match("any text, 日本語, \n"));
+        let never = crate::policy::model::RuleRegex::checked(
+            crate::policy::model::NEVER.into(),
+            crate::text::matcher::Needs::Anything,
+            false,
+            false,
+            Vec::new(),
+            true,
+        );
+        assert!(!never.get().is_match("any text, 日本語, \n"));
         assert!(matches!(
             super::check_regex(r"x*"),
             Err(super::RegexProblem::Empty)
