@@ -305,21 +305,14 @@ fn persistence<'a>(ctx: &Ctx<'a>, obs: &mut Observations) -> Stated<'a> {
             best = Some((weight, evidence()));
         }
     }
-    let exempt = if rules.emergency_exempt {
-        emergency(ctx)
-    } else {
-        None
-    };
     match (best, below) {
-        (Some((_, evidence)), _) if let Some(e) = exempt => {
-            // Contact about an emergency is not persistence, however often.
+        // Contact about an emergency is not persistence, however often.
+        (Some((_, evidence)), _)
+            if rules.emergency_exempt
+                && let Some(e) = emergency(ctx) =>
+        {
             obs.repeated = false;
-            obs.misses.push(Miss {
-                category: rules.category,
-                reason: MissReason::EmergencyExemption,
-                by: Some(e.rule.clone()),
-                evidence,
-            });
+            obs.misses.push(exempted(rules.category, &e, evidence));
         }
         (Some((weight, evidence)), _) => obs.signals.push(Signal {
             category: rules.category,
@@ -376,6 +369,16 @@ fn negated(ctx: &Ctx<'_>, c: &text::CueHit) -> bool {
                 })
         })
     })
+}
+
+/// The near miss a signal of `category` becomes when the emergency `by` exempts the record.
+fn exempted(category: usize, by: &Evidence, evidence: Evidence) -> Miss {
+    Miss {
+        category,
+        reason: MissReason::EmergencyExemption,
+        by: Some(by.rule.clone()),
+        evidence,
+    }
 }
 
 /// Whether the record is an emergency: the caller's `emergency` flag when given, otherwise an
@@ -476,12 +479,7 @@ fn off_hours(ctx: &Ctx<'_>, obs: &mut Observations) {
         );
     }
     match emergency(ctx) {
-        Some(e) => obs.misses.push(Miss {
-            category: rules.category,
-            reason: MissReason::EmergencyExemption,
-            by: Some(e.rule.clone()),
-            evidence: ev,
-        }),
+        Some(e) => obs.misses.push(exempted(rules.category, &e, ev)),
         None => obs.signals.push(Signal {
             category: rules.category,
             weight,
