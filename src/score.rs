@@ -47,6 +47,31 @@ fn noisy_or(weights: impl IntoIterator<Item = f64>) -> f64 {
     1.0 - ws.iter().fold(1.0, |acc, w| acc * (1.0 - w))
 }
 
+/// Widens `kept` to also cover `other`, a hit of the same rule in the same text that it partly
+/// overlaps: the span becomes their union and the excerpt the text of that union.
+fn join(kept: &mut Evidence, other: &Evidence) {
+    let (Some((k0, k1)), Some((o0, o1))) = (kept.span, other.span) else {
+        return;
+    };
+    let (Some(k), Some(o)) = (kept.excerpt.as_deref(), other.excerpt.as_deref()) else {
+        return;
+    };
+    // Each excerpt is the original text of its span, so the union is the earlier excerpt
+    // followed by the part of the later one past its end.
+    let union = if k0 <= o0 {
+        o.get(k1.saturating_sub(o0)..)
+            .map(|tail| format!("{k}{tail}"))
+    } else {
+        k.get(o1.saturating_sub(k0)..)
+            .map(|tail| format!("{o}{tail}"))
+    };
+    if let Some(union) = union {
+        kept.span = Some((k0.min(o0), k1.max(o1)));
+        kept.excerpt = Some(union);
+        kept.obfuscation = kept.obfuscation.max(other.obfuscation);
+    }
+}
+
 fn evidence_key(e: &Evidence) -> (Source, Option<usize>, Option<(usize, usize)>, &str) {
     (e.source, e.utterance, e.span, e.rule.as_str())
 }
@@ -54,7 +79,9 @@ fn evidence_key(e: &Evidence) -> (Source, Option<usize>, Option<(usize, usize)>,
 /// One piece of evidence per place. Of text hits that nest (one inside the other, or on the same
 /// span) the strongest is kept, then the longest, then the first by rule id: "ugly bitch" (0.6)
 /// does not hide "bitch" (0.85), and "your tits" is not counted twice for the "tits" inside it.
-/// The evidence then cites the whole phrase around a kept hit. Hits that only partly overlap
+/// Two hits of one rule that partly overlap are one hit over both places (「家族がどうなっても」 and
+/// 「どうなっても知らない」 are one threat). The evidence then cites the whole phrase around a kept
+/// hit, under the rule that gave its weight. Hits of different rules that only partly overlap
 /// both count, and so do facts (no span). Then at most
 /// `max_per_rule` hits per rule, in text order.
 fn prune(mut signals: Vec<Signal>, max_per_rule: usize) -> Vec<Signal> {
@@ -73,10 +100,26 @@ fn prune(mut signals: Vec<Signal>, max_per_rule: usize) -> Vec<Signal> {
         }
         _ => false,
     };
+    // Two hits of one rule that share text are one hit: 「口コミに星」 and 「星1」 of the same rule
+    // in 「口コミに星1」 are a single rating, not two.
+    let overlaps = |a: &Evidence, b: &Evidence| match (a.span, b.span) {
+        (Some((a0, a1)), Some((b0, b1))) => {
+            a.rule == b.rule
+                && a.source == b.source
+                && a.utterance == b.utterance
+                && a0 < b1
+                && b0 < a1
+        }
+        _ => false,
+    };
     let mut kept: Vec<Signal> = Vec::with_capacity(signals.len());
     for s in &signals {
-        if !kept.iter().any(|k| nests(&k.evidence, &s.evidence)) {
-            kept.push(s.clone());
+        if kept.iter().any(|k| nests(&k.evidence, &s.evidence)) {
+            continue;
+        }
+        match kept.iter_mut().find(|k| overlaps(&k.evidence, &s.evidence)) {
+            Some(k) => join(&mut k.evidence, &s.evidence),
+            None => kept.push(s.clone()),
         }
     }
     // Cite the whole phrase: a kept hit's evidence widens to the longest hit around it that holds
@@ -100,7 +143,11 @@ fn prune(mut signals: Vec<Signal>, max_per_rule: usize) -> Vec<Signal> {
         if let Some(w) = widest
             && len(&w.evidence) > len(&kept[i].evidence)
         {
-            kept[i].evidence = w.evidence.clone();
+            // The rule that gave the weight stays the one cited; only the place widens.
+            let e = &mut kept[i].evidence;
+            e.span = w.evidence.span;
+            e.excerpt.clone_from(&w.evidence.excerpt);
+            e.obfuscation = e.obfuscation.max(w.evidence.obfuscation);
         }
     }
     kept.sort_by(|a, b| evidence_key(&a.evidence).cmp(&evidence_key(&b.evidence)));
@@ -551,7 +598,99 @@ fn near_miss(policy: &Policy, lang: Lang, m: Miss) -> NearMiss {
 
 #[cfg(test)]
 mod tests {
-    use super::{fill, noisy_or};
+    use super::{fill, noisy_or, prune};
+    use crate::policy::RuleId;
+    use crate::report::{Evidence, Source};
+    use crate::signals::Signal;
+
+    /// A text hit of `rule` with `weight` on `text[s..e]`.
+    fn hit(text: &str, rule: &str, weight: f64, (s, e): (usize, usize)) -> Signal {
+        Signal {
+            category: 0,
+            weight,
+            evidence: Evidence {
+                rule: RuleId::new(rule),
+                source: Source::Text,
+                utterance: None,
+                span: Some((s, e)),
+                excerpt: Some(text[s..e].to_string()),
+                observed: None,
+                threshold: None,
+                obfuscation: 0,
+            },
+        }
+    }
+
+    fn cited(kept: &[Signal]) -> Vec<(&str, &str)> {
+        kept.iter()
+            .map(|s| {
+                (
+                    s.evidence.rule.as_str(),
+                    s.evidence.excerpt.as_deref().unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn hits_of_one_rule_that_share_text_are_one_hit_over_both() {
+        let t = "家族がどうなっても知らないぞ";
+        let a = t.find("家族").unwrap();
+        let b = t.find("どうなっても").unwrap();
+        let c = t.find("ぞ").unwrap();
+        let kept = prune(
+            vec![
+                hit(t, "threat.x", 0.85, (a, c)),
+                hit(t, "threat.x", 0.85, (b, t.len())),
+            ],
+            3,
+        );
+        assert_eq!(cited(&kept), [("threat.x", t)]);
+        assert_eq!(kept[0].evidence.span, Some((a, t.len())));
+        assert_eq!(kept[0].weight, 0.85);
+        // Either order of the two hits gives the same union.
+        let kept = prune(
+            vec![
+                hit(t, "threat.x", 0.85, (b, t.len())),
+                hit(t, "threat.x", 0.85, (a, c)),
+            ],
+            3,
+        );
+        assert_eq!(cited(&kept), [("threat.x", t)]);
+        // Hits of two rules that partly overlap both count.
+        let kept = prune(
+            vec![
+                hit(t, "threat.x", 0.85, (a, c)),
+                hit(t, "threat.y", 0.8, (b, t.len())),
+            ],
+            3,
+        );
+        assert_eq!(kept.len(), 2);
+        // Apart, hits of one rule both count (up to the per-rule limit).
+        let u = "idiot and idiot";
+        let kept = prune(
+            vec![
+                hit(u, "insult.x", 0.9, (0, 5)),
+                hit(u, "insult.x", 0.9, (10, 15)),
+            ],
+            3,
+        );
+        assert_eq!(kept.len(), 2);
+    }
+
+    #[test]
+    fn a_widened_hit_keeps_the_rule_that_gave_its_weight() {
+        let t = "I will grab her butt";
+        let kept = prune(
+            vec![
+                hit(t, "sexual.strong", 0.9, (7, 15)),
+                hit(t, "sexual.phrase", 0.6, (7, t.len())),
+            ],
+            3,
+        );
+        assert_eq!(cited(&kept), [("sexual.strong", "grab her butt")]);
+        assert_eq!(kept[0].weight, 0.9);
+    }
 
     /// Found by the property `order_of_cues_in_a_file_does_not_change_results`: with the
     /// categories of one record listed in another order, the conduct score came out 0.996 against
