@@ -47,29 +47,56 @@ fn noisy_or(weights: impl IntoIterator<Item = f64>) -> f64 {
     1.0 - ws.iter().fold(1.0, |acc, w| acc * (1.0 - w))
 }
 
-/// Widens `kept` to also cover `other`, a hit of the same rule in the same text that it partly
-/// overlaps: the span becomes their union and the excerpt the text of that union.
-fn join(kept: &mut Evidence, other: &Evidence) {
-    let (Some((k0, k1)), Some((o0, o1))) = (kept.span, other.span) else {
-        return;
-    };
-    let (Some(k), Some(o)) = (kept.excerpt.as_deref(), other.excerpt.as_deref()) else {
-        return;
-    };
-    // Each excerpt is the original text of its span, so the union is the earlier excerpt
-    // followed by the part of the later one past its end.
-    let union = if k0 <= o0 {
-        o.get(k1.saturating_sub(o0)..)
-            .map(|tail| format!("{k}{tail}"))
-    } else {
-        k.get(o1.saturating_sub(k0)..)
-            .map(|tail| format!("{o}{tail}"))
-    };
-    if let Some(union) = union {
-        kept.span = Some((k0.min(o0), k1.max(o1)));
-        kept.excerpt = Some(union);
-        kept.obfuscation = kept.obfuscation.max(other.obfuscation);
+/// Hits of one rule that share text become one hit over their union, with the stronger weight:
+/// 「家族がどうなっても」 and 「どうなっても知らない」 of one rule are one threat, and 「口コミに星」 and
+/// 「星1」 in 「口コミに星1」 one rating. Facts (no span) are left as they are.
+fn merge_same_rule(signals: &mut Vec<Signal>) {
+    let place = |e: &Evidence| (e.rule.clone(), e.source, e.utterance);
+    signals.sort_by(|a, b| {
+        (place(&a.evidence), a.evidence.span).cmp(&(place(&b.evidence), b.evidence.span))
+    });
+    let mut out: Vec<Signal> = Vec::with_capacity(signals.len());
+    for s in signals.drain(..) {
+        if let Some(last) = out.last_mut()
+            && place(&last.evidence) == place(&s.evidence)
+            && join(&mut last.evidence, &s.evidence)
+        {
+            last.weight = last.weight.max(s.weight);
+            continue;
+        }
+        out.push(s);
     }
+    *signals = out;
+}
+
+/// Widens `kept` to also cover `other`, a hit in the same text that starts no earlier, if the two
+/// share text: the span becomes their union and the excerpt the text of that union. Returns
+/// whether they shared text.
+fn join(kept: &mut Evidence, other: &Evidence) -> bool {
+    let (Some((k0, k1)), Some((o0, o1))) = (kept.span, other.span) else {
+        return false;
+    };
+    if o0 >= k1 || o1 <= k0 || o0 < k0 {
+        return false;
+    }
+    if o1 <= k1 {
+        // Inside it already.
+        kept.obfuscation = kept.obfuscation.max(other.obfuscation);
+        return true;
+    }
+    // Each excerpt is the original text of its span, so the union is this excerpt followed by
+    // the part of the other past its end.
+    let union = match (kept.excerpt.as_deref(), other.excerpt.as_deref()) {
+        (Some(k), Some(o)) => o.get(k1 - o0..).map(|tail| format!("{k}{tail}")),
+        _ => None,
+    };
+    let Some(union) = union else {
+        return false;
+    };
+    kept.span = Some((k0, o1));
+    kept.excerpt = Some(union);
+    kept.obfuscation = kept.obfuscation.max(other.obfuscation);
+    true
 }
 
 fn evidence_key(e: &Evidence) -> (Source, Option<usize>, Option<(usize, usize)>, &str) {
@@ -85,6 +112,7 @@ fn evidence_key(e: &Evidence) -> (Source, Option<usize>, Option<(usize, usize)>,
 /// both count, and so do facts (no span). Then at most
 /// `max_per_rule` hits per rule, in text order.
 fn prune(mut signals: Vec<Signal>, max_per_rule: usize) -> Vec<Signal> {
+    merge_same_rule(&mut signals);
     let len = |e: &Evidence| e.span.map_or(0, |(s, e)| e - s);
     signals.sort_by(|a, b| {
         b.weight
@@ -100,40 +128,34 @@ fn prune(mut signals: Vec<Signal>, max_per_rule: usize) -> Vec<Signal> {
         }
         _ => false,
     };
-    // Two hits of one rule that share text are one hit: 「口コミに星」 and 「星1」 of the same rule
-    // in 「口コミに星1」 are a single rating, not two.
-    let overlaps = |a: &Evidence, b: &Evidence| match (a.span, b.span) {
-        (Some((a0, a1)), Some((b0, b1))) => {
-            a.rule == b.rule
-                && a.source == b.source
-                && a.utterance == b.utterance
-                && a0 < b1
-                && b0 < a1
-        }
-        _ => false,
-    };
     let mut kept: Vec<Signal> = Vec::with_capacity(signals.len());
     for s in &signals {
-        if kept.iter().any(|k| nests(&k.evidence, &s.evidence)) {
-            continue;
-        }
-        match kept.iter_mut().find(|k| overlaps(&k.evidence, &s.evidence)) {
-            Some(k) => join(&mut k.evidence, &s.evidence),
-            None => kept.push(s.clone()),
+        if !kept.iter().any(|k| nests(&k.evidence, &s.evidence)) {
+            kept.push(s.clone());
         }
     }
     // Cite the whole phrase: a kept hit's evidence widens to the longest hit around it that holds
-    // no other kept hit ("grabbed her" → "grabbed her butt"); its weight stays the stronger one.
+    // no other kept hit, nor shares text with another of its rule ("grabbed her" → "grabbed her
+    // butt"); its weight stays the stronger one.
     let within =
         |outer: &Evidence, inner: &Evidence| nests(outer, inner) && len(outer) >= len(inner);
+    let shares = |a: &Evidence, b: &Evidence| match (a.span, b.span) {
+        (Some((a0, a1)), Some((b0, b1))) => {
+            a.source == b.source && a.utterance == b.utterance && a0 < b1 && b0 < a1
+        }
+        _ => false,
+    };
     for i in 0..kept.len() {
+        let rule = &kept[i].evidence.rule;
         let widest = signals
             .iter()
             .filter(|o| within(&o.evidence, &kept[i].evidence))
             .filter(|o| {
-                kept.iter()
-                    .enumerate()
-                    .all(|(j, k)| j == i || !within(&o.evidence, &k.evidence))
+                kept.iter().enumerate().all(|(j, k)| {
+                    j == i
+                        || !(within(&o.evidence, &k.evidence)
+                            || (k.evidence.rule == *rule && shares(&o.evidence, &k.evidence)))
+                })
             })
             .max_by(|a, b| {
                 len(&a.evidence)
@@ -676,6 +698,33 @@ mod tests {
             3,
         );
         assert_eq!(kept.len(), 2);
+    }
+
+    /// Found by a second read: a short hit bridging two others of its rule joined only the first.
+    #[test]
+    fn chains_of_one_rule_merge_whole_and_widening_does_not_overlap_a_rule_with_itself() {
+        let t = "aaaa bbbb";
+        let kept = prune(
+            vec![
+                hit(t, "r.x", 0.8, (0, 4)),
+                hit(t, "r.x", 0.8, (5, 9)),
+                hit(t, "r.x", 0.8, (3, 6)),
+            ],
+            3,
+        );
+        assert_eq!(cited(&kept), [("r.x", t)]);
+        // A weaker hit of another rule over the first and part of the second does not widen the
+        // first into the second.
+        let t = "abc  fgh";
+        let kept = prune(
+            vec![
+                hit(t, "r.x", 0.8, (0, 3)),
+                hit(t, "r.x", 0.8, (5, 8)),
+                hit(t, "r.w", 0.5, (0, 6)),
+            ],
+            3,
+        );
+        assert_eq!(cited(&kept), [("r.x", "abc"), ("r.x", "fgh")]);
     }
 
     #[test]
