@@ -8,13 +8,16 @@
 //! A line that cannot be read yields `{"line": N, "error": "..."}` in its place and processing goes
 //! on; the exit status is 1 if any line failed, 2 on a usage or policy error. Earlier records of the
 //! same `customer` count as history.
+//!
+//! Lines of a file are classified 1,024 at a time on all cores, with exactly the results of
+//! classifying them one by one; lines from standard input are answered one at a time.
 
 #[path = "common/input.rs"]
 mod input;
 #[path = "common/progress.rs"]
 mod progress;
 
-use kasuhara::{Lang, render_text};
+use kasuhara::{Incident, Lang, render_text};
 use std::io::{BufWriter, IsTerminal, Write};
 use std::process::ExitCode;
 
@@ -65,6 +68,80 @@ fn parse_args() -> Result<Args, String> {
     Ok(args)
 }
 
+/// Lines of a file classified together: [`kasuhara::Stream::classify_batch`] spreads them over
+/// the cores and gives exactly the results of classifying them one by one.
+const CHUNK: usize = 1024;
+
+/// Reading, classifying and writing, in input order.
+struct Job<'e, W: Write> {
+    stream: kasuhara::Stream<'e>,
+    out: W,
+    progress: progress::Progress,
+    format: Format,
+    lang: Lang,
+    color: bool,
+    /// Lines read and not yet answered: number, length, and the index of its record in
+    /// `records` or why it is none.
+    pending: Vec<(usize, usize, Result<usize, String>)>,
+    records: Vec<Incident>,
+    failed: bool,
+    write_error: Option<std::io::Error>,
+}
+
+impl<W: Write> Job<'_, W> {
+    fn push(&mut self, number: usize, bytes: usize, record: Result<Box<Incident>, String>) {
+        let slot = record.map(|r| {
+            self.records.push(*r);
+            self.records.len() - 1
+        });
+        self.pending.push((number, bytes, slot));
+    }
+
+    /// Classifies the pending records and writes an answer for every pending line.
+    fn flush(&mut self) {
+        let pending = std::mem::take(&mut self.pending);
+        let records = std::mem::take(&mut self.records);
+        if self.write_error.is_some() {
+            return;
+        }
+        let results = match records.as_slice() {
+            [one] => vec![self.stream.classify(one)],
+            many => self.stream.classify_batch(many),
+        };
+        for (number, bytes, slot) in pending {
+            let result = slot.and_then(|i| match &results[i] {
+                Ok(a) => Ok((&records[i], a)),
+                Err(e) => Err(e.to_string()),
+            });
+            self.progress.tick(bytes, result.is_ok());
+            let written = match result {
+                Ok((inc, a)) => match self.format {
+                    Format::Json => serde_json::to_writer(&mut self.out, a)
+                        .map_err(std::io::Error::other)
+                        .and_then(|()| self.out.write_all(b"\n")),
+                    Format::Text => {
+                        write!(self.out, "{}", render_text(inc, a, self.lang, self.color))
+                    }
+                },
+                Err(msg) => {
+                    self.failed = true;
+                    match self.format {
+                        Format::Json => {
+                            let rec = serde_json::json!({ "line": number, "error": msg });
+                            writeln!(self.out, "{rec}")
+                        }
+                        Format::Text => writeln!(self.out, "line {number}: error: {msg}\n"),
+                    }
+                }
+            };
+            if let Err(e) = written {
+                self.write_error = Some(e);
+                return;
+            }
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let args = match parse_args() {
         Ok(a) => a,
@@ -81,9 +158,6 @@ fn main() -> ExitCode {
         && std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let stdout = std::io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
-    let mut stream = engine.stream();
-    let mut failed = false;
     let inputs: Vec<String> = if args.files.is_empty() {
         vec!["-".into()]
     } else {
@@ -91,54 +165,45 @@ fn main() -> ExitCode {
     };
     let mut progress = progress::Progress::new("classify", true);
     progress.set_total_bytes(progress::total_size(&inputs));
-    let mut write_error: Option<std::io::Error> = None;
-    let all_read = input::read_lines(&inputs, |event| {
-        let (number, bytes, record) = match event {
-            input::Event::IoError { file, message } => {
-                progress.clear();
-                eprintln!("`{file}`: {message}");
-                return;
-            }
-            input::Event::Line {
-                number,
-                bytes,
-                record,
-                ..
-            } => (number, bytes, record),
-        };
-        if write_error.is_some() {
-            return;
+    let mut job = Job {
+        stream: engine.stream(),
+        out: BufWriter::new(stdout.lock()),
+        progress,
+        format: args.format,
+        lang: args.lang,
+        color,
+        pending: Vec::new(),
+        records: Vec::new(),
+        failed: false,
+        write_error: None,
+    };
+    let all_read = input::read_lines(&inputs, |event| match event {
+        input::Event::IoError { file, message } => {
+            job.flush();
+            job.progress.clear();
+            eprintln!("`{file}`: {message}");
         }
-        let result = record.and_then(|inc| {
-            let inc = *inc;
-            stream
-                .classify(&inc)
-                .map(|a| (inc, a))
-                .map_err(|e| e.to_string())
-        });
-        progress.tick(bytes, result.is_ok());
-        let written = match result {
-            Ok((inc, a)) => match args.format {
-                Format::Json => serde_json::to_string(&a)
-                    .map_err(std::io::Error::other)
-                    .and_then(|j| writeln!(out, "{j}")),
-                Format::Text => write!(out, "{}", render_text(&inc, &a, args.lang, color)),
-            },
-            Err(msg) => {
-                failed = true;
-                match args.format {
-                    Format::Json => {
-                        let rec = serde_json::json!({ "line": number, "error": msg });
-                        writeln!(out, "{rec}")
-                    }
-                    Format::Text => writeln!(out, "line {number}: error: {msg}\n"),
-                }
+        input::Event::Line {
+            number,
+            file,
+            bytes,
+            record,
+        } => {
+            job.push(number, bytes, record);
+            // Standard input may be a conversation: answer each line as it comes.
+            if file == "-" || job.pending.len() >= CHUNK {
+                job.flush();
             }
-        };
-        if let Err(e) = written {
-            write_error = Some(e);
         }
     });
+    job.flush();
+    let Job {
+        mut out,
+        mut progress,
+        mut failed,
+        write_error,
+        ..
+    } = job;
     progress.finish();
     failed |= !all_read;
     if let Some(e) = write_error {
