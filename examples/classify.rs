@@ -9,8 +9,8 @@
 //! on; the exit status is 1 if any line failed, 2 on a usage or policy error. Earlier records of the
 //! same `customer` count as history.
 //!
-//! Lines of a file are classified 1,024 at a time on all cores, with exactly the results of
-//! classifying them one by one; lines from standard input are answered one at a time.
+//! Lines are classified 1,024 at a time on all cores, with exactly the results of classifying them
+//! one by one; lines typed at a terminal are answered one at a time.
 
 #[path = "common/input.rs"]
 mod input;
@@ -86,6 +86,8 @@ struct Job<'e, W: Write> {
     records: Vec<Incident>,
     failed: bool,
     write_error: Option<std::io::Error>,
+    /// Standard input is a terminal: each answer is written out at once.
+    interactive: bool,
 }
 
 impl<W: Write> Job<'_, W> {
@@ -117,7 +119,7 @@ impl<W: Write> Job<'_, W> {
             let written = match result {
                 Ok((inc, a)) => match self.format {
                     Format::Json => serde_json::to_writer(&mut self.out, a)
-                        .map_err(std::io::Error::other)
+                        .map_err(std::io::Error::from)
                         .and_then(|()| self.out.write_all(b"\n")),
                     Format::Text => {
                         write!(self.out, "{}", render_text(inc, a, self.lang, self.color))
@@ -138,6 +140,11 @@ impl<W: Write> Job<'_, W> {
                 self.write_error = Some(e);
                 return;
             }
+        }
+        if self.interactive
+            && let Err(e) = self.out.flush()
+        {
+            self.write_error = Some(e);
         }
     }
 }
@@ -176,6 +183,7 @@ fn main() -> ExitCode {
         records: Vec::new(),
         failed: false,
         write_error: None,
+        interactive: std::io::stdin().is_terminal(),
     };
     let all_read = input::read_lines(&inputs, |event| match event {
         input::Event::IoError { file, message } => {
@@ -190,8 +198,8 @@ fn main() -> ExitCode {
             record,
         } => {
             job.push(number, bytes, record);
-            // Standard input may be a conversation: answer each line as it comes.
-            if file == "-" || job.pending.len() >= CHUNK {
+            // Someone typing at a terminal is answered line by line.
+            if (file == "-" && job.interactive) || job.pending.len() >= CHUNK {
                 job.flush();
             }
         }
