@@ -472,6 +472,7 @@ impl Stream<'_> {
         // Partition by customer so each thread owns whole histories; records without a customer
         // have no history and go anywhere.
         let mut groups: Vec<Vec<usize>> = vec![Vec::new(); threads];
+        let mut group_of: Vec<usize> = Vec::with_capacity(records.len());
         let mut owner: HashMap<&str, usize> = HashMap::new();
         let mut next = 0usize;
         for (i, r) in records.iter().enumerate() {
@@ -483,6 +484,7 @@ impl Stream<'_> {
                 None => i % threads,
             };
             groups[g].push(i);
+            group_of.push(g);
         }
         let new = owner
             .keys()
@@ -499,7 +501,10 @@ impl Stream<'_> {
             }
         }
         let (engine, retention) = (self.engine, self.retention);
-        let mut out: Vec<Option<Result<Assessment, IncidentError>>> = vec![None; records.len()];
+        // Each thread answers its group's records in input order; the answers are then dealt
+        // back into input order, each group's in turn.
+        let mut answers: Vec<std::vec::IntoIter<Result<Assessment, IncidentError>>> =
+            Vec::with_capacity(threads);
         std::thread::scope(|s| {
             let handles: Vec<_> = groups
                 .iter()
@@ -510,7 +515,7 @@ impl Stream<'_> {
                             .iter()
                             .map(|&i| {
                                 let r = &records[i];
-                                let result = match r.customer.as_deref() {
+                                match r.customer.as_deref() {
                                     None => engine.classify(r),
                                     Some(c) => {
                                         let h = match hist.get_mut(c) {
@@ -519,8 +524,7 @@ impl Stream<'_> {
                                         };
                                         step(engine, h, retention, r)
                                     }
-                                };
-                                (i, result)
+                                }
                             })
                             .collect();
                         (results, hist)
@@ -530,9 +534,7 @@ impl Stream<'_> {
             for h in handles {
                 match h.join() {
                     Ok((results, hist)) => {
-                        for (i, r) in results {
-                            out[i] = Some(r);
-                        }
+                        answers.push(results.into_iter());
                         self.history.extend(hist);
                     }
                     Err(p) => std::panic::resume_unwind(p),
@@ -542,9 +544,10 @@ impl Stream<'_> {
         for r in records {
             self.clock = self.clock.max(r.occurred_at);
         }
-        out.into_iter()
-            .map(|r| {
-                r.unwrap_or_else(|| {
+        group_of
+            .iter()
+            .map(|&g| {
+                answers[g].next().unwrap_or_else(|| {
                     Err(IncidentError {
                         field: ".".into(),
                         message: "record was not classified".into(),
