@@ -10,6 +10,7 @@ use crate::score::{self, Options};
 use crate::signals::{self, ContactPoint};
 use crate::text::matcher::{Matcher, MatcherInput, Owner};
 use jiff::{SignedDuration, Timestamp};
+use rayon::prelude::*;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -447,6 +448,9 @@ impl Stream<'_> {
 
     /// Classifies records in order on every core, continuing this stream's history: the results
     /// and the history afterwards equal those of calling [`Stream::classify`] on each record.
+    /// The work runs on rayon's global thread pool (its size, and so the cores used, is the
+    /// caller's to set with `rayon::ThreadPoolBuilder`); its threads live on, so the regex
+    /// engines' per-thread caches stay warm from one call to the next.
     ///
     /// ```
     /// use kasuhara::{Engine, Incident};
@@ -466,9 +470,7 @@ impl Stream<'_> {
         &mut self,
         records: &[Incident],
     ) -> Vec<Result<Assessment, IncidentError>> {
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(records.len().max(1));
+        let threads = rayon::current_num_threads().min(records.len().max(1));
         // Partition by customer so each thread owns whole histories; records without a customer
         // have no history and go anywhere.
         let mut groups: Vec<Vec<usize>> = vec![Vec::new(); threads];
@@ -505,42 +507,35 @@ impl Stream<'_> {
         // back into input order, each group's in turn.
         let mut answers: Vec<std::vec::IntoIter<Result<Assessment, IncidentError>>> =
             Vec::with_capacity(threads);
-        std::thread::scope(|s| {
-            let handles: Vec<_> = groups
-                .iter()
-                .zip(histories)
-                .map(|(idx, mut hist)| {
-                    s.spawn(move || {
-                        let results: Vec<_> = idx
-                            .iter()
-                            .map(|&i| {
-                                let r = &records[i];
-                                match r.customer.as_deref() {
-                                    None => engine.classify(r),
-                                    Some(c) => {
-                                        let h = match hist.get_mut(c) {
-                                            Some(h) => h,
-                                            None => hist.entry(c.to_string()).or_default(),
-                                        };
-                                        step(engine, h, retention, r)
-                                    }
-                                }
-                            })
-                            .collect();
-                        (results, hist)
+        // On rayon's pool, whose threads live on: the regex engines' caches, kept per thread,
+        // stay warm from one batch to the next.
+        let answered: Vec<_> = groups
+            .into_par_iter()
+            .zip(histories)
+            .map(|(idx, mut hist)| {
+                let results: Vec<_> = idx
+                    .iter()
+                    .map(|&i| {
+                        let r = &records[i];
+                        match r.customer.as_deref() {
+                            None => engine.classify(r),
+                            Some(c) => {
+                                let h = match hist.get_mut(c) {
+                                    Some(h) => h,
+                                    None => hist.entry(c.to_string()).or_default(),
+                                };
+                                step(engine, h, retention, r)
+                            }
+                        }
                     })
-                })
-                .collect();
-            for h in handles {
-                match h.join() {
-                    Ok((results, hist)) => {
-                        answers.push(results.into_iter());
-                        self.history.extend(hist);
-                    }
-                    Err(p) => std::panic::resume_unwind(p),
-                }
-            }
-        });
+                    .collect();
+                (results, hist)
+            })
+            .collect();
+        for (results, hist) in answered {
+            answers.push(results.into_iter());
+            self.history.extend(hist);
+        }
         for r in records {
             self.clock = self.clock.max(r.occurred_at);
         }
