@@ -84,6 +84,29 @@ fn ends_sentence(c: char) -> bool {
     matches!(c, '。' | '.' | '!' | '?' | '\n' | '」' | '』')
 }
 
+/// Whether `gap` holds the end of a sentence. A closing quote that another quote follows (after at
+/// most a comma or a middle dot) is a list of quotes, one sentence: 「バカ」「アホ」って言い合ってる.
+fn gap_ends_sentence(gap: &str) -> bool {
+    let mut chars = gap.chars().peekable();
+    while let Some(c) = chars.next() {
+        if !ends_sentence(c) {
+            continue;
+        }
+        if matches!(c, '」' | '』') {
+            let mut rest = chars.clone();
+            while rest
+                .next_if(|n| matches!(n, '、' | ',' | '・' | ' '))
+                .is_some()
+            {}
+            if rest.peek().is_some_and(|n| matches!(n, '「' | '『')) {
+                continue;
+            }
+        }
+        return true;
+    }
+    false
+}
+
 #[allow(clippy::too_many_arguments)]
 fn scan_one(
     policy: &Policy,
@@ -235,7 +258,24 @@ fn cancelled_by(
                 }
                 _ => return None,
             };
-            (super::within_chars(gap, *within) && !gap.chars().any(ends_sentence)).then_some(c)
+            (super::within_chars(gap, *within) && !gap_ends_sentence(gap)).then_some(c)
         })
         .min_by(|a, b| policy.cues[*a].id.cmp(&policy.cues[*b].id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::gap_ends_sentence;
+
+    #[test]
+    fn a_list_of_quotes_is_one_sentence() {
+        assert!(!gap_ends_sentence("」「あほ"));
+        assert!(!gap_ends_sentence("」、「あほ」・『くず"));
+        assert!(!gap_ends_sentence("」 「あほ"));
+        assert!(gap_ends_sentence("」と言った。"));
+        assert!(gap_ends_sentence("」って"));
+        assert!(gap_ends_sentence("。「あほ"));
+        assert!(gap_ends_sentence("x.y"));
+        assert!(!gap_ends_sentence(""));
+    }
 }
