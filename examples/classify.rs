@@ -106,10 +106,7 @@ impl<W: Write> Job<'_, W> {
         if self.write_error.is_some() {
             return;
         }
-        let results = match records.as_slice() {
-            [one] => vec![self.stream.classify(one)],
-            many => self.stream.classify_batch(many),
-        };
+        let results = self.stream.classify_batch(&records);
         for (number, bytes, slot) in pending {
             let result = slot.and_then(|i| match &results[i] {
                 Ok(a) => Ok((&records[i], a)),

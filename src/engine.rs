@@ -504,11 +504,8 @@ impl Stream<'_> {
         }
         let (engine, retention) = (self.engine, self.retention);
         // Each thread answers its group's records in input order; the answers are then dealt
-        // back into input order, each group's in turn.
-        let mut answers: Vec<std::vec::IntoIter<Result<Assessment, IncidentError>>> =
-            Vec::with_capacity(threads);
-        // On rayon's pool, whose threads live on: the regex engines' caches, kept per thread,
-        // stay warm from one batch to the next.
+        // back into input order, each group's in turn. On rayon's pool, whose threads live on,
+        // the regex engines' caches (kept per thread) stay warm from one batch to the next.
         let answered: Vec<_> = groups
             .into_par_iter()
             .zip(histories)
@@ -532,6 +529,7 @@ impl Stream<'_> {
                 (results, hist)
             })
             .collect();
+        let mut answers = Vec::with_capacity(threads);
         for (results, hist) in answered {
             answers.push(results.into_iter());
             self.history.extend(hist);

@@ -51,22 +51,28 @@ fn noisy_or(weights: impl IntoIterator<Item = f64>) -> f64 {
 /// 「家族がどうなっても」 and 「どうなっても知らない」 of one rule are one threat, and 「口コミに星」 and
 /// 「星1」 in 「口コミに星1」 one rating. Facts (no span) are left as they are.
 fn merge_same_rule(signals: &mut Vec<Signal>) {
-    let place = |e: &Evidence| (e.rule.clone(), e.source, e.utterance);
     signals.sort_by(|a, b| {
-        (place(&a.evidence), a.evidence.span).cmp(&(place(&b.evidence), b.evidence.span))
+        (rule_place(&a.evidence), a.evidence.span).cmp(&(rule_place(&b.evidence), b.evidence.span))
     });
-    let mut out: Vec<Signal> = Vec::with_capacity(signals.len());
-    for s in signals.drain(..) {
-        if let Some(last) = out.last_mut()
-            && place(&last.evidence) == place(&s.evidence)
-            && join(&mut last.evidence, &s.evidence)
-        {
-            last.weight = last.weight.max(s.weight);
-            continue;
+    // `dedup_by` hands each hit with the last one kept before it: joined, it is dropped.
+    signals.dedup_by(|next, last| {
+        let joined = rule_place(&next.evidence) == rule_place(&last.evidence)
+            && join(&mut last.evidence, &next.evidence);
+        if joined {
+            last.weight = last.weight.max(next.weight);
         }
-        out.push(s);
-    }
-    *signals = out;
+        joined
+    });
+}
+
+/// A hit's rule and the text it is in.
+fn rule_place(e: &Evidence) -> (&str, Source, Option<usize>) {
+    (e.rule.as_str(), e.source, e.utterance)
+}
+
+/// The spans of two hits in the same text (the record's text, or one utterance).
+fn spans_in_same_text(a: &Evidence, b: &Evidence) -> Option<((usize, usize), (usize, usize))> {
+    (a.source == b.source && a.utterance == b.utterance).then_some((a.span?, b.span?))
 }
 
 /// Widens `kept` to also cover `other`, a hit in the same text that starts no earlier, if the two
@@ -120,13 +126,9 @@ fn prune(mut signals: Vec<Signal>, max_per_rule: usize) -> Vec<Signal> {
             .then(len(&b.evidence).cmp(&len(&a.evidence)))
             .then(evidence_key(&a.evidence).cmp(&evidence_key(&b.evidence)))
     });
-    let nests = |a: &Evidence, b: &Evidence| match (a.span, b.span) {
-        (Some((a0, a1)), Some((b0, b1))) => {
-            a.source == b.source
-                && a.utterance == b.utterance
-                && ((a0 <= b0 && b1 <= a1) || (b0 <= a0 && a1 <= b1))
-        }
-        _ => false,
+    let nests = |a: &Evidence, b: &Evidence| {
+        spans_in_same_text(a, b)
+            .is_some_and(|((a0, a1), (b0, b1))| (a0 <= b0 && b1 <= a1) || (b0 <= a0 && a1 <= b1))
     };
     let mut kept: Vec<Signal> = Vec::with_capacity(signals.len());
     for s in &signals {
@@ -139,11 +141,8 @@ fn prune(mut signals: Vec<Signal>, max_per_rule: usize) -> Vec<Signal> {
     // butt"); its weight stays the stronger one.
     let within =
         |outer: &Evidence, inner: &Evidence| nests(outer, inner) && len(outer) >= len(inner);
-    let shares = |a: &Evidence, b: &Evidence| match (a.span, b.span) {
-        (Some((a0, a1)), Some((b0, b1))) => {
-            a.source == b.source && a.utterance == b.utterance && a0 < b1 && b0 < a1
-        }
-        _ => false,
+    let shares = |a: &Evidence, b: &Evidence| {
+        spans_in_same_text(a, b).is_some_and(|((a0, a1), (b0, b1))| a0 < b1 && b0 < a1)
     };
     for i in 0..kept.len() {
         let rule = &kept[i].evidence.rule;
