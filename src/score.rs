@@ -195,7 +195,23 @@ struct Draft {
     category: usize,
     score: f64,
     evidence: Vec<Evidence>,
-    hits: usize,
+    /// How many separate times the category showed: hits that share text are one occurrence.
+    occurrences: usize,
+}
+
+/// How many separate places `signals` (already pruned) come from: text hits whose spans overlap
+/// in the same text are one place (「社長名で謝罪」 and 「謝罪文を送」 are one demand, not a demand
+/// made twice); every other signal is a place of its own.
+fn occurrences(signals: &[Signal]) -> usize {
+    let mut n = 0;
+    for (i, s) in signals.iter().enumerate() {
+        let joins_earlier = signals[..i].iter().any(|e| {
+            spans_in_same_text(&e.evidence, &s.evidence)
+                .is_some_and(|((a0, a1), (b0, b1))| a0 < b1 && b0 < a1)
+        });
+        n += usize::from(!joins_earlier);
+    }
+    n
 }
 
 pub(crate) fn assess(
@@ -238,7 +254,7 @@ pub(crate) fn assess(
         drafts.push(Draft {
             category: ci,
             score,
-            hits: signals.len(),
+            occurrences: occurrences(&signals),
             evidence: signals.into_iter().map(|s| s.evidence).collect(),
         });
     }
@@ -250,13 +266,22 @@ pub(crate) fn assess(
             .map(|d| d.score),
     );
     let invalid = validity >= vr.invalid_request;
+    // A complaint the facts show to be valid (a defect was found in the group's own service): a
+    // demand over it is ordinary however strongly worded, unless pressed again and again.
+    let valid_known = incident
+        .request
+        .as_ref()
+        .is_some_and(|r| r.defect_found == Some(true) && r.related_to_service != Some(false));
     let counts = |d: &Draft| -> bool {
         let cat = &policy.categories[d.category];
         match (cat.prong, cat.basis) {
             (Prong::Validity, _) => true,
             (Prong::Conduct, Basis::Always) => true,
             (Prong::Conduct, Basis::Relative) => {
-                invalid || d.score >= vr.severe || d.hits >= vr.repeated_hits || obs.repeated
+                invalid
+                    || (d.score >= vr.severe && !valid_known)
+                    || d.occurrences >= vr.repeated_hits
+                    || obs.repeated
             }
         }
     };
@@ -619,7 +644,7 @@ fn near_miss(policy: &Policy, lang: Lang, m: Miss) -> NearMiss {
 
 #[cfg(test)]
 mod tests {
-    use super::{fill, noisy_or, prune};
+    use super::{fill, noisy_or, occurrences, prune};
     use crate::policy::RuleId;
     use crate::report::{Evidence, Source};
     use crate::signals::Signal;
@@ -651,6 +676,45 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    #[test]
+    fn rules_reading_overlapping_words_are_one_occurrence() {
+        let t = "社長名で謝罪文を送ってください。社長名で謝罪文を送れと言っている。";
+        let first = t.find("社長名で謝罪").unwrap();
+        let letter = t.find("謝罪文を送").unwrap();
+        let again = t.rfind("謝罪文を送").unwrap();
+        let once = [
+            hit(
+                t,
+                "apology.formal",
+                0.6,
+                (first, first + "社長名で謝罪".len()),
+            ),
+            hit(
+                t,
+                "apology.written",
+                0.6,
+                (letter, letter + "謝罪文を送".len()),
+            ),
+        ];
+        assert_eq!(occurrences(&once), 1);
+        let mut twice = once.to_vec();
+        twice.push(hit(
+            t,
+            "apology.written",
+            0.6,
+            (again, again + "謝罪文を送".len()),
+        ));
+        assert_eq!(occurrences(&twice), 2);
+        // The same span in another utterance is another place.
+        let mut elsewhere = once[0].clone();
+        elsewhere.evidence.utterance = Some(1);
+        assert_eq!(occurrences(&[once[0].clone(), elsewhere]), 2);
+        // A signal without a span (a fact) is a place of its own.
+        let mut fact = once[0].clone();
+        fact.evidence.span = None;
+        assert_eq!(occurrences(&[once[0].clone(), fact]), 2);
     }
 
     #[test]
