@@ -190,6 +190,77 @@ fn prune(mut signals: Vec<Signal>, max_per_rule: usize) -> Vec<Signal> {
     kept
 }
 
+/// Moves to `misses` each signal whose category yields to another (`yields_to`) that has a hit on
+/// the same words, or on words joined to them by nothing but spaces, quotes or a colon, in the
+/// same text: 「SNSに『店長は詐欺師』と書き込んでやる」 and "tell everyone on Facebook that your
+/// manager is a thief" are online defamation, not defamation as well. A claim made apart from the
+/// post ("told the neighbours ... and will post it too") stays.
+fn yield_overlaps(
+    policy: &Policy,
+    incident: &Incident,
+    signals: &mut Vec<Signal>,
+    misses: &mut Vec<Miss>,
+) {
+    let text_of = |e: &Evidence| -> Option<&str> {
+        match (e.source, e.utterance) {
+            (Source::Text, _) => incident.text.as_deref(),
+            (Source::Utterance, Some(i)) => incident.utterances.get(i).map(|u| u.text.as_str()),
+            _ => None,
+        }
+    };
+    let joined = |a: &Evidence, b: &Evidence| -> bool {
+        let Some(((a0, a1), (b0, b1))) = spans_in_same_text(a, b) else {
+            return false;
+        };
+        if a0 < b1 && b0 < a1 {
+            return true;
+        }
+        let gap = if a1 <= b0 { a1..b0 } else { b1..a0 };
+        text_of(a).and_then(|t| t.get(gap)).is_some_and(|g| {
+            g.chars().all(|c| {
+                c.is_whitespace()
+                    || matches!(
+                        c,
+                        '「' | '」' | '『' | '』' | '"' | '\'' | '“' | '”' | ':' | '：'
+                    )
+            })
+        })
+    };
+    let taker = |s: &Signal| -> Option<crate::policy::RuleId> {
+        let targets = &policy.categories[s.category].yields_to;
+        if targets.is_empty() {
+            return None;
+        }
+        signals
+            .iter()
+            .filter(|o| targets.contains(&o.category))
+            .find(|o| joined(&s.evidence, &o.evidence))
+            .map(|o| o.evidence.rule.clone())
+    };
+    let takers: Vec<Option<crate::policy::RuleId>> = signals.iter().map(taker).collect();
+    if takers.iter().all(Option::is_none) {
+        return;
+    }
+    let mut takers = takers.into_iter();
+    signals.retain_mut(|s| match takers.next().flatten() {
+        None => true,
+        Some(by) => {
+            misses.push(Miss {
+                category: s.category,
+                reason: MissReason::Yielded,
+                by: Some(by),
+                evidence: s.evidence.clone(),
+            });
+            false
+        }
+    });
+}
+
+/// Whether two spans in the same text share a byte.
+fn overlap(a: &Evidence, b: &Evidence) -> bool {
+    spans_in_same_text(a, b).is_some_and(|((a0, a1), (b0, b1))| a0 < b1 && b0 < a1)
+}
+
 /// A finding before the verdict decides whether it counts.
 struct Draft {
     category: usize,
@@ -205,10 +276,9 @@ struct Draft {
 fn occurrences(signals: &[Signal]) -> usize {
     let mut n = 0;
     for (i, s) in signals.iter().enumerate() {
-        let joins_earlier = signals[..i].iter().any(|e| {
-            spans_in_same_text(&e.evidence, &s.evidence)
-                .is_some_and(|((a0, a1), (b0, b1))| a0 < b1 && b0 < a1)
-        });
+        let joins_earlier = signals[..i]
+            .iter()
+            .any(|e| overlap(&e.evidence, &s.evidence));
         n += usize::from(!joins_earlier);
     }
     n
@@ -226,8 +296,9 @@ pub(crate) fn assess(
     // category's signals in the order they were observed).
     let mut signals_all = obs.signals;
     signals_all.retain(|s| s.category < policy.categories.len());
-    signals_all.sort_by_key(|s| s.category);
     let mut misses: Vec<Miss> = obs.misses;
+    yield_overlaps(policy, incident, &mut signals_all, &mut misses);
+    signals_all.sort_by_key(|s| s.category);
     let mut drafts: Vec<Draft> = Vec::new();
     let mut rest = signals_all.into_iter().peekable();
     while let Some(first) = rest.next() {
@@ -624,6 +695,10 @@ fn near_miss(policy: &Policy, lang: Lang, m: Miss) -> NearMiss {
             "relative conduct over a valid request".into()
         }
         (MissReason::RelativeOverValidRequest, Lang::Ja) => "妥当な要求に伴う相対的な言動".into(),
+        (MissReason::Yielded, Lang::En) => {
+            format!("left to the hit of {by} on the same words")
+        }
+        (MissReason::Yielded, Lang::Ja) => format!("同じ語句の {by} の証拠に譲る"),
     };
     let explanation = fill(
         policy.templates.near_miss.get(lang),

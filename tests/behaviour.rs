@@ -1229,3 +1229,41 @@ fn behaviour_cases_pass_and_cover_every_behaviour_rule() {
             > 30
     );
 }
+
+#[test]
+fn a_defamation_hit_on_the_words_of_a_post_is_left_to_online_defamation() {
+    let e = engine();
+    let a = classify(
+        &e,
+        json!({"id": "y1", "text": "I'm going to tell everyone on Facebook that your manager is a thief."}),
+    );
+    assert!(score(&a, "online_defamation").is_some(), "{a:#?}");
+    assert_eq!(score(&a, "defamation"), None, "{a:#?}");
+    let yielded: Vec<_> = a
+        .near_misses
+        .iter()
+        .filter(|m| m.category.as_str() == "defamation" && m.reason == MissReason::Yielded)
+        .collect();
+    // Each names the online hit that took it and keeps its own evidence, the claim included.
+    assert!(!yielded.is_empty(), "{a:#?}");
+    for m in &yielded {
+        let by = m.by.as_ref().unwrap().as_str();
+        assert!(by.starts_with("online."), "{by}");
+        assert!(m.explanation.contains(by), "{m:?}");
+    }
+    assert!(
+        yielded
+            .iter()
+            .any(|m| m.evidence.excerpt.as_deref() == Some("your manager is a thief")),
+        "{yielded:#?}"
+    );
+
+    // The same claim made to neighbours, apart from the post, is still defamation.
+    let a = classify(
+        &e,
+        json!({"id": "y2", "text": "He told the neighbours our manager is a thief and said he would post it on Instagram too."}),
+    );
+    assert!(score(&a, "defamation").is_some(), "{a:#?}");
+    assert!(score(&a, "online_defamation").is_some(), "{a:#?}");
+    assert!(!near_miss(&a, "defamation", MissReason::Yielded), "{a:#?}");
+}

@@ -697,3 +697,56 @@ fn a_regex_that_can_match_an_empty_span_is_refused_or_never_cites_an_empty_excer
         }
     }
 }
+
+#[test]
+fn yields_to_must_name_a_category_and_never_come_back() {
+    let cat = |id: &str, yields: &str| {
+        format!(
+            "[[category]]\nid = \"{id}\"\nprong = \"conduct\"\nweight = 0.5\n\
+             name = {{ en = \"a\", ja = \"a\" }}\nclause = {{ en = \"a\", ja = \"a\" }}\n\
+             responses = [\"record\"]\nyields_to = [{yields}]\n"
+        )
+    };
+    let src = format!(
+        "{HEADER}{}{}{}{}",
+        cat("acme_typo", "\"insutl\""),
+        cat("acme_self", "\"acme_self\""),
+        cat("acme_a", "\"acme_b\""),
+        cat("acme_b", "\"acme_a\""),
+    );
+    let err = refuse_one(&src);
+    let d = expect(
+        &err,
+        "acme.toml",
+        &src,
+        "\"insutl\"",
+        0,
+        K::UnknownCategory,
+        Some("acme_typo"),
+    );
+    assert_eq!(d.help(), Some("did you mean `insult`?"), "{d}");
+    expect(
+        &err,
+        "acme.toml",
+        &src,
+        "\"acme_self\"",
+        1,
+        K::UnknownReference,
+        Some("acme_self"),
+    );
+    // The second of a pair that yield to each other is the one refused.
+    let d = expect(
+        &err,
+        "acme.toml",
+        &src,
+        "\"acme_a\"",
+        1,
+        K::UnknownReference,
+        Some("acme_b"),
+    );
+    assert!(d.message().contains("yields back"), "{d}");
+
+    // One way is fine.
+    let ok = format!("{HEADER}{}", cat("acme_one_way", "\"insult\""));
+    Policy::from_sources(&[("acme.toml", ok.as_str())]).unwrap();
+}

@@ -302,6 +302,21 @@ fn regex_sources(files: &[RawFile]) -> Vec<String> {
 }
 
 /// The rule regexes of the default policy, as the loader checks them.
+/// Whether category `from` is `to` or yields to it, directly or through others.
+fn reaches(categories: &[Category], from: usize, to: usize) -> bool {
+    let mut seen = vec![false; categories.len()];
+    let mut stack = vec![from];
+    while let Some(c) = stack.pop() {
+        if c == to {
+            return true;
+        }
+        if !std::mem::replace(&mut seen[c], true) {
+            stack.extend(&categories[c].yields_to);
+        }
+    }
+    false
+}
+
 #[cfg(test)]
 pub(crate) fn default_regex_sources() -> Vec<String> {
     let files: Vec<RawFile> = DEFAULT_RULES
@@ -649,6 +664,8 @@ fn load(user: Vec<(String, String)>, io: Vec<Diagnostic>) -> Result<Policy, Load
     // Categories.
     let mut categories: Vec<Category> = Vec::new();
     let mut category_ix: HashMap<String, usize> = HashMap::new();
+    // Each category's `yields_to`, resolved once every category is known.
+    let mut yields: Vec<(usize, usize, Vec<Spanned<String>>)> = Vec::new();
     for (pos, raw) in files.iter_mut().enumerate() {
         let file = file_ids[pos];
         for c in raw.category.drain(..) {
@@ -720,6 +737,7 @@ fn load(user: Vec<(String, String)>, io: Vec<Diagnostic>) -> Result<Policy, Load
                 }
             }
             category_ix.insert(id.clone(), categories.len());
+            yields.push((categories.len(), file, c.yields_to));
             categories.push(Category {
                 id: CategoryId::new(id),
                 prong,
@@ -730,7 +748,41 @@ fn load(user: Vec<(String, String)>, io: Vec<Diagnostic>) -> Result<Policy, Load
                 section: c.section.map(Text::from),
                 responses: resp,
                 explanation: c.explanation.as_ref().map(lang_text),
+                yields_to: Vec::new(),
             });
+        }
+    }
+    for (ci, file, targets) in yields {
+        for t in targets {
+            let rule = Some(categories[ci].id.as_str());
+            match category_ix.get(t.get_ref()) {
+                None => {
+                    let help = did_you_mean(t.get_ref(), category_ix.keys().map(String::as_str));
+                    ctx.report(
+                        file,
+                        t.span(),
+                        rule,
+                        K::UnknownCategory,
+                        format!("unknown category `{}` in `yields_to`", t.get_ref()),
+                        help,
+                    );
+                }
+                Some(&ti) if reaches(&categories, ti, ci) => {
+                    ctx.report(
+                        file,
+                        t.span(),
+                        rule,
+                        K::UnknownReference,
+                        format!(
+                            "`{}` yields to `{}`, which yields back to it",
+                            categories[ci].id,
+                            t.get_ref()
+                        ),
+                        Some("hits on the same words would go to neither".into()),
+                    );
+                }
+                Some(&ti) => categories[ci].yields_to.push(ti),
+            }
         }
     }
     let cat = |ctx: &mut Ctx, file: usize, v: &Spanned<String>, rule: Option<&str>| -> usize {

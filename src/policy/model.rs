@@ -212,6 +212,8 @@ pub struct Category {
     pub(crate) section: Option<Text>,
     pub(crate) responses: Vec<usize>,
     pub(crate) explanation: Option<LangText>,
+    /// The categories (indices) whose hits on the same words take this category's hits.
+    pub(crate) yields_to: Vec<usize>,
 }
 
 impl Category {

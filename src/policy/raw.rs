@@ -248,6 +248,9 @@ pub(crate) struct RawCategory {
     pub responses: Vec<Spanned<String>>,
     #[serde(default)]
     pub explanation: Option<RawLangText>,
+    /// Categories whose hits on the same words take this category's hits.
+    #[serde(default)]
+    pub yields_to: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
