@@ -351,9 +351,6 @@ pub enum MissReason {
     NotConduct,
     /// Relative conduct over a request not known to lack validity, without aggravation.
     RelativeOverValidRequest,
-    /// A hit of a category the policy says it yields to reads the same words (a defamatory claim
-    /// in a post is online defamation, not defamation as well); `by` names that hit's rule.
-    Yielded,
 }
 
 /// A signal that was present but did not fire a category, and why (on request).

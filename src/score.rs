@@ -190,75 +190,76 @@ fn prune(mut signals: Vec<Signal>, max_per_rule: usize) -> Vec<Signal> {
     kept
 }
 
-/// Moves to `misses` each signal whose category yields to another (`yields_to`) that has a hit on
-/// the same words, or on words joined to them by nothing but spaces, quotes or a colon, in the
-/// same text: 「SNSに『店長は詐欺師』と書き込んでやる」 and "tell everyone on Facebook that your
-/// manager is a thief" are online defamation, not defamation as well. A claim made apart from the
-/// post ("told the neighbours ... and will post it too") stays.
-fn yield_overlaps(
-    policy: &Policy,
-    incident: &Incident,
-    signals: &mut Vec<Signal>,
-    misses: &mut Vec<Miss>,
-) {
-    let text_of = |e: &Evidence| -> Option<&str> {
-        match (e.source, e.utterance) {
-            (Source::Text, _) => incident.text.as_deref(),
-            (Source::Utterance, Some(i)) => incident.utterances.get(i).map(|u| u.text.as_str()),
-            _ => None,
-        }
+/// Whether two pieces of evidence are one place in the same text: their spans overlap, or only a
+/// short run of spaces, quotes, brackets or a colon on one line lies between them (「慰謝料」
+/// 「100万円払え」; "on Facebook that" "your manager is a thief").
+fn joined(incident: &Incident, a: &Evidence, b: &Evidence) -> bool {
+    let Some(((a0, a1), (b0, b1))) = spans_in_same_text(a, b) else {
+        return false;
     };
-    let joined = |a: &Evidence, b: &Evidence| -> bool {
-        let Some(((a0, a1), (b0, b1))) = spans_in_same_text(a, b) else {
-            return false;
-        };
-        if a0 < b1 && b0 < a1 {
-            return true;
-        }
-        let gap = if a1 <= b0 { a1..b0 } else { b1..a0 };
-        text_of(a).and_then(|t| t.get(gap)).is_some_and(|g| {
-            g.chars().all(|c| {
-                c.is_whitespace()
+    if a0 < b1 && b0 < a1 {
+        return true;
+    }
+    let text = match (a.source, a.utterance) {
+        (Source::Text, _) => incident.text.as_deref(),
+        (Source::Utterance, Some(i)) => incident.utterances.get(i).map(|u| u.text.as_str()),
+        _ => None,
+    };
+    let gap = if a1 <= b0 { a1..b0 } else { b1..a0 };
+    // `get` is None off a char boundary: then they are not joined.
+    text.and_then(|t| t.get(gap)).is_some_and(|g| {
+        g.chars().count() <= MAX_JOIN_GAP
+            && g.chars().all(|c| {
+                matches!(c, ' ' | '\t' | '\u{3000}')
                     || matches!(
                         c,
-                        '「' | '」' | '『' | '』' | '"' | '\'' | '“' | '”' | ':' | '：'
+                        '「' | '」'
+                            | '『'
+                            | '』'
+                            | '"'
+                            | '\''
+                            | '“'
+                            | '”'
+                            | '‘'
+                            | '’'
+                            | '（'
+                            | '）'
+                            | '('
+                            | ')'
+                            | '【'
+                            | '】'
+                            | ':'
+                            | '：'
                     )
             })
-        })
-    };
-    let taker = |s: &Signal| -> Option<crate::policy::RuleId> {
+    })
+}
+
+/// At most this many characters between two hits that are one place.
+const MAX_JOIN_GAP: usize = 3;
+
+/// Gives each signal whose category yields to another (`yields_to`) to that category when one of
+/// its hits is in the same place ([`joined`]): 「SNSに『店長は詐欺師』と書き込んでやる」 and "tell
+/// everyone on Facebook that your manager is a thief" are online defamation, and the claim is its
+/// evidence, not defamation as well. A claim made apart from the post ("told the neighbours ...
+/// and will post it too") stays where it is.
+fn give_to_yield_targets(policy: &Policy, incident: &Incident, signals: &mut [Signal]) {
+    let target_of = |s: &Signal| -> Option<usize> {
         let targets = &policy.categories[s.category].yields_to;
         if targets.is_empty() {
             return None;
         }
         signals
             .iter()
-            .filter(|o| targets.contains(&o.category))
-            .find(|o| joined(&s.evidence, &o.evidence))
-            .map(|o| o.evidence.rule.clone())
+            .find(|o| targets.contains(&o.category) && joined(incident, &s.evidence, &o.evidence))
+            .map(|o| o.category)
     };
-    let takers: Vec<Option<crate::policy::RuleId>> = signals.iter().map(taker).collect();
-    if takers.iter().all(Option::is_none) {
-        return;
-    }
-    let mut takers = takers.into_iter();
-    signals.retain_mut(|s| match takers.next().flatten() {
-        None => true,
-        Some(by) => {
-            misses.push(Miss {
-                category: s.category,
-                reason: MissReason::Yielded,
-                by: Some(by),
-                evidence: s.evidence.clone(),
-            });
-            false
+    let moves: Vec<Option<usize>> = signals.iter().map(target_of).collect();
+    for (s, m) in signals.iter_mut().zip(moves) {
+        if let Some(category) = m {
+            s.category = category;
         }
-    });
-}
-
-/// Whether two spans in the same text share a byte.
-fn overlap(a: &Evidence, b: &Evidence) -> bool {
-    spans_in_same_text(a, b).is_some_and(|((a0, a1), (b0, b1))| a0 < b1 && b0 < a1)
+    }
 }
 
 /// A finding before the verdict decides whether it counts.
@@ -270,15 +271,15 @@ struct Draft {
     occurrences: usize,
 }
 
-/// How many separate places `signals` (already pruned) come from: text hits whose spans overlap
-/// in the same text are one place (「社長名で謝罪」 and 「謝罪文を送」 are one demand, not a demand
+/// How many separate places `signals` (already pruned) come from: text hits in one place
+/// ([`joined`]) are one occurrence (「社長名で謝罪」 and 「謝罪文を送」 are one demand, not a demand
 /// made twice); every other signal is a place of its own.
-fn occurrences(signals: &[Signal]) -> usize {
+fn occurrences(incident: &Incident, signals: &[Signal]) -> usize {
     let mut n = 0;
     for (i, s) in signals.iter().enumerate() {
         let joins_earlier = signals[..i]
             .iter()
-            .any(|e| overlap(&e.evidence, &s.evidence));
+            .any(|e| joined(incident, &e.evidence, &s.evidence));
         n += usize::from(!joins_earlier);
     }
     n
@@ -297,7 +298,7 @@ pub(crate) fn assess(
     let mut signals_all = obs.signals;
     signals_all.retain(|s| s.category < policy.categories.len());
     let mut misses: Vec<Miss> = obs.misses;
-    yield_overlaps(policy, incident, &mut signals_all, &mut misses);
+    give_to_yield_targets(policy, incident, &mut signals_all);
     signals_all.sort_by_key(|s| s.category);
     let mut drafts: Vec<Draft> = Vec::new();
     let mut rest = signals_all.into_iter().peekable();
@@ -325,7 +326,7 @@ pub(crate) fn assess(
         drafts.push(Draft {
             category: ci,
             score,
-            occurrences: occurrences(&signals),
+            occurrences: occurrences(incident, &signals),
             evidence: signals.into_iter().map(|s| s.evidence).collect(),
         });
     }
@@ -337,22 +338,13 @@ pub(crate) fn assess(
             .map(|d| d.score),
     );
     let invalid = validity >= vr.invalid_request;
-    // A complaint the facts show to be valid (a defect was found in the group's own service): a
-    // demand over it is ordinary however strongly worded, unless pressed again and again.
-    let valid_known = incident
-        .request
-        .as_ref()
-        .is_some_and(|r| r.defect_found == Some(true) && r.related_to_service != Some(false));
     let counts = |d: &Draft| -> bool {
         let cat = &policy.categories[d.category];
         match (cat.prong, cat.basis) {
             (Prong::Validity, _) => true,
             (Prong::Conduct, Basis::Always) => true,
             (Prong::Conduct, Basis::Relative) => {
-                invalid
-                    || (d.score >= vr.severe && !valid_known)
-                    || d.occurrences >= vr.repeated_hits
-                    || obs.repeated
+                invalid || d.score >= vr.severe || d.occurrences >= vr.repeated_hits || obs.repeated
             }
         }
     };
@@ -695,10 +687,6 @@ fn near_miss(policy: &Policy, lang: Lang, m: Miss) -> NearMiss {
             "relative conduct over a valid request".into()
         }
         (MissReason::RelativeOverValidRequest, Lang::Ja) => "妥当な要求に伴う相対的な言動".into(),
-        (MissReason::Yielded, Lang::En) => {
-            format!("left to the hit of {by} on the same words")
-        }
-        (MissReason::Yielded, Lang::Ja) => format!("同じ語句の {by} の証拠に譲る"),
     };
     let explanation = fill(
         policy.templates.near_miss.get(lang),
@@ -720,6 +708,7 @@ fn near_miss(policy: &Policy, lang: Lang, m: Miss) -> NearMiss {
 #[cfg(test)]
 mod tests {
     use super::{fill, noisy_or, occurrences, prune};
+    use crate::incident::Incident;
     use crate::policy::RuleId;
     use crate::report::{Evidence, Source};
     use crate::signals::Signal;
@@ -754,11 +743,14 @@ mod tests {
     }
 
     #[test]
-    fn rules_reading_overlapping_words_are_one_occurrence() {
-        let t = "社長名で謝罪文を送ってください。社長名で謝罪文を送れと言っている。";
-        let first = t.find("社長名で謝罪").unwrap();
-        let letter = t.find("謝罪文を送").unwrap();
-        let again = t.rfind("謝罪文を送").unwrap();
+    fn rules_reading_one_place_are_one_occurrence() {
+        let t =
+            "社長名で謝罪文を送ってください。社長名で謝罪文を送れと言っている。慰謝料100万円払え";
+        let inc = Incident::from_text("t", t);
+        let at = |w: &str, nth: usize| t.match_indices(w).nth(nth).unwrap().0;
+        let first = at("社長名で謝罪", 0);
+        let letter = at("謝罪文を送", 0);
+        let again = at("謝罪文を送", 1);
         let once = [
             hit(
                 t,
@@ -773,7 +765,7 @@ mod tests {
                 (letter, letter + "謝罪文を送".len()),
             ),
         ];
-        assert_eq!(occurrences(&once), 1);
+        assert_eq!(occurrences(&inc, &once), 1);
         let mut twice = once.to_vec();
         twice.push(hit(
             t,
@@ -781,15 +773,63 @@ mod tests {
             0.6,
             (again, again + "謝罪文を送".len()),
         ));
-        assert_eq!(occurrences(&twice), 2);
+        assert_eq!(occurrences(&inc, &twice), 2);
+        // Hits that touch are one place: 「慰謝料」「100万円払え」.
+        let noun = at("慰謝料", 0);
+        let amount = noun + "慰謝料".len();
+        let touching = [
+            hit(t, "money.noun", 0.5, (noun, amount)),
+            hit(t, "money.large", 0.8, (amount, t.len())),
+        ];
+        assert_eq!(occurrences(&inc, &touching), 1);
+        // Across a sentence end they are two.
+        let end = at("。", 1);
+        let apart = [
+            hit(
+                t,
+                "apology.written",
+                0.6,
+                (again, again + "謝罪文を送".len()),
+            ),
+            hit(t, "money.noun", 0.5, (noun, amount)),
+        ];
+        assert!(end < noun);
+        assert_eq!(occurrences(&inc, &apart), 2);
         // The same span in another utterance is another place.
         let mut elsewhere = once[0].clone();
         elsewhere.evidence.utterance = Some(1);
-        assert_eq!(occurrences(&[once[0].clone(), elsewhere]), 2);
+        assert_eq!(occurrences(&inc, &[once[0].clone(), elsewhere]), 2);
         // A signal without a span (a fact) is a place of its own.
         let mut fact = once[0].clone();
         fact.evidence.span = None;
-        assert_eq!(occurrences(&[once[0].clone(), fact]), 2);
+        assert_eq!(occurrences(&inc, &[once[0].clone(), fact]), 2);
+    }
+
+    #[test]
+    fn only_a_short_run_of_spaces_quotes_or_a_colon_on_one_line_joins_two_hits() {
+        for (post, gap, joined) in [
+            ("on Facebook that", " ", true),
+            ("on Facebook", ": \"", true),
+            ("SNSに", "「", true),
+            ("on Facebook", "\n", false),
+            ("on Facebook", "    ", false),
+            ("on Facebook", " and ", false),
+        ] {
+            let t = format!("{post}{gap}your manager is a thief");
+            let inc = Incident::from_text("t", &t);
+            let a = hit(&t, "online.x", 0.5, (0, post.len()));
+            let b = hit(&t, "defamation.x", 0.7, (post.len() + gap.len(), t.len()));
+            assert_eq!(
+                super::joined(&inc, &a.evidence, &b.evidence),
+                joined,
+                "{t:?}"
+            );
+            assert_eq!(
+                super::joined(&inc, &b.evidence, &a.evidence),
+                joined,
+                "{t:?}"
+            );
+        }
     }
 
     #[test]

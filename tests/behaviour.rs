@@ -1231,39 +1231,64 @@ fn behaviour_cases_pass_and_cover_every_behaviour_rule() {
 }
 
 #[test]
-fn a_defamation_hit_on_the_words_of_a_post_is_left_to_online_defamation() {
+fn a_defamation_hit_on_the_words_of_a_post_is_evidence_of_online_defamation() {
     let e = engine();
-    let a = classify(
-        &e,
-        json!({"id": "y1", "text": "I'm going to tell everyone on Facebook that your manager is a thief."}),
-    );
-    assert!(score(&a, "online_defamation").is_some(), "{a:#?}");
-    assert_eq!(score(&a, "defamation"), None, "{a:#?}");
-    let yielded: Vec<_> = a
-        .near_misses
-        .iter()
-        .filter(|m| m.category.as_str() == "defamation" && m.reason == MissReason::Yielded)
-        .collect();
-    // Each names the online hit that took it and keeps its own evidence, the claim included.
-    assert!(!yielded.is_empty(), "{a:#?}");
-    for m in &yielded {
-        let by = m.by.as_ref().unwrap().as_str();
-        assert!(by.starts_with("online."), "{by}");
-        assert!(m.explanation.contains(by), "{m:?}");
-    }
-    assert!(
-        yielded
+    let evidence_of = |a: &Assessment, category: &str| -> Vec<(String, String)> {
+        a.findings
             .iter()
-            .any(|m| m.evidence.excerpt.as_deref() == Some("your manager is a thief")),
-        "{yielded:#?}"
-    );
-
-    // The same claim made to neighbours, apart from the post, is still defamation.
+            .filter(|f| f.category.as_str() == category)
+            .flat_map(|f| &f.evidence)
+            .map(|e| (e.rule.to_string(), e.excerpt.clone().unwrap_or_default()))
+            .collect()
+    };
+    // The claim joins the post by a space, by quotes, by a colon: it is the post's content.
+    for text in [
+        "I'm going to tell everyone on Facebook that your manager is a thief.",
+        "I'll leave a bad review \"your manager is a thief\".",
+        "One-star review: you are a fraud",
+        "SNSに「ここの店長は詐欺師」と書き込んでやるからな。",
+    ] {
+        let a = classify(&e, json!({"id": "y", "text": text}));
+        assert_eq!(score(&a, "defamation"), None, "{text}: {a:#?}");
+        // The claim is cited under online defamation: by its own rule, or inside the post's
+        // excerpt when the post's hit holds it.
+        let online = evidence_of(&a, "online_defamation");
+        assert!(
+            online
+                .iter()
+                .any(|(rule, excerpt)| rule.starts_with("defamation.")
+                    || ["thief", "fraud", "詐欺師"]
+                        .iter()
+                        .any(|w| excerpt.contains(w))),
+            "{text}: the claim is not cited as online defamation: {online:?}"
+        );
+        // The claim keeps its weight: a strong claim in a weakly worded post is harassment.
+        assert_eq!(a.verdict, Verdict::Harassment, "{text}: {a:#?}");
+    }
+    // In an utterance the same holds; across two utterances it does not.
     let a = classify(
         &e,
-        json!({"id": "y2", "text": "He told the neighbours our manager is a thief and said he would post it on Instagram too."}),
+        json!({"id": "u1", "utterances": [
+            {"speaker": "customer", "text": "I'm going to tell everyone on Facebook that your manager is a thief."}]}),
+    );
+    assert_eq!(score(&a, "defamation"), None, "{a:#?}");
+    let a = classify(
+        &e,
+        json!({"id": "u2", "utterances": [
+            {"speaker": "customer", "text": "Your manager is a thief and a liar."},
+            {"speaker": "customer", "text": "I'll post about this on Facebook."}]}),
     );
     assert!(score(&a, "defamation").is_some(), "{a:#?}");
     assert!(score(&a, "online_defamation").is_some(), "{a:#?}");
-    assert!(!near_miss(&a, "defamation", MissReason::Yielded), "{a:#?}");
+
+    // The same claim made to neighbours, apart from the post, is still defamation; so is one on
+    // another line, or far from it.
+    for text in [
+        "He told the neighbours our manager is a thief and said he would post it on Instagram too.",
+        "Your manager is a thief.\nI will put you on blast on Twitter.",
+    ] {
+        let a = classify(&e, json!({"id": "y2", "text": text}));
+        assert!(score(&a, "defamation").is_some(), "{text}: {a:#?}");
+        assert!(score(&a, "online_defamation").is_some(), "{text}: {a:#?}");
+    }
 }

@@ -713,7 +713,9 @@ fn yields_to_must_name_a_category_and_never_come_back() {
         cat("acme_self", "\"acme_self\""),
         cat("acme_a", "\"acme_b\""),
         cat("acme_b", "\"acme_a\""),
-    );
+    ) + &cat("acme_x", "\"acme_y\"")
+        + &cat("acme_y", "\"acme_z\"")
+        + &cat("acme_z", "\"acme_x\"");
     let err = refuse_one(&src);
     let d = expect(
         &err,
@@ -745,6 +747,24 @@ fn yields_to_must_name_a_category_and_never_come_back() {
         Some("acme_b"),
     );
     assert!(d.message().contains("yields back"), "{d}");
+    // A longer loop is refused where it closes.
+    expect(
+        &err,
+        "acme.toml",
+        &src,
+        "\"acme_x\"",
+        1,
+        K::UnknownReference,
+        Some("acme_z"),
+    );
+    assert_eq!(
+        err.diagnostics()
+            .iter()
+            .filter(|d| d.message().contains("yields back"))
+            .count(),
+        3,
+        "{err}"
+    );
 
     // One way is fine.
     let ok = format!("{HEADER}{}", cat("acme_one_way", "\"insult\""));

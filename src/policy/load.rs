@@ -301,7 +301,6 @@ fn regex_sources(files: &[RawFile]) -> Vec<String> {
     sources
 }
 
-/// The rule regexes of the default policy, as the loader checks them.
 /// Whether category `from` is `to` or yields to it, directly or through others.
 fn reaches(categories: &[Category], from: usize, to: usize) -> bool {
     let mut seen = vec![false; categories.len()];
@@ -317,6 +316,7 @@ fn reaches(categories: &[Category], from: usize, to: usize) -> bool {
     false
 }
 
+/// The rule regexes of the default policy, as the loader checks them.
 #[cfg(test)]
 pub(crate) fn default_regex_sources() -> Vec<String> {
     let files: Vec<RawFile> = DEFAULT_RULES
