@@ -747,53 +747,30 @@ mod tests {
         let t =
             "社長名で謝罪文を送ってください。社長名で謝罪文を送れと言っている。慰謝料100万円払え";
         let inc = Incident::from_text("t", t);
-        let at = |w: &str, nth: usize| t.match_indices(w).nth(nth).unwrap().0;
-        let first = at("社長名で謝罪", 0);
-        let letter = at("謝罪文を送", 0);
-        let again = at("謝罪文を送", 1);
+        // A hit of `rule` on the `nth` occurrence of `w` (to the end of the text for "…").
+        let on = |rule: &str, w: &str, nth: usize| {
+            let at = t.match_indices(w).nth(nth).unwrap().0;
+            hit(t, rule, 0.6, (at, at + w.len()))
+        };
         let once = [
-            hit(
-                t,
-                "apology.formal",
-                0.6,
-                (first, first + "社長名で謝罪".len()),
-            ),
-            hit(
-                t,
-                "apology.written",
-                0.6,
-                (letter, letter + "謝罪文を送".len()),
-            ),
+            on("apology.formal", "社長名で謝罪", 0),
+            on("apology.written", "謝罪文を送", 0),
         ];
         assert_eq!(occurrences(&inc, &once), 1);
         let mut twice = once.to_vec();
-        twice.push(hit(
-            t,
-            "apology.written",
-            0.6,
-            (again, again + "謝罪文を送".len()),
-        ));
+        twice.push(on("apology.written", "謝罪文を送", 1));
         assert_eq!(occurrences(&inc, &twice), 2);
         // Hits that touch are one place: 「慰謝料」「100万円払え」.
-        let noun = at("慰謝料", 0);
-        let amount = noun + "慰謝料".len();
         let touching = [
-            hit(t, "money.noun", 0.5, (noun, amount)),
-            hit(t, "money.large", 0.8, (amount, t.len())),
+            on("money.noun", "慰謝料", 0),
+            on("money.large", "100万円払え", 0),
         ];
         assert_eq!(occurrences(&inc, &touching), 1);
         // Across a sentence end they are two.
-        let end = at("。", 1);
         let apart = [
-            hit(
-                t,
-                "apology.written",
-                0.6,
-                (again, again + "謝罪文を送".len()),
-            ),
-            hit(t, "money.noun", 0.5, (noun, amount)),
+            on("apology.written", "謝罪文を送", 1),
+            on("money.noun", "慰謝料", 0),
         ];
-        assert!(end < noun);
         assert_eq!(occurrences(&inc, &apart), 2);
         // The same span in another utterance is another place.
         let mut elsewhere = once[0].clone();

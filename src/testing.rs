@@ -131,6 +131,10 @@ const DEFAULT_CASES: &[(&str, &str)] = &[
         "rules/cases/behaviour.toml",
         include_str!("../rules/cases/behaviour.toml"),
     ),
+    (
+        "rules/cases/scenarios.toml",
+        include_str!("../rules/cases/scenarios.toml"),
+    ),
 ];
 
 impl Cases {
