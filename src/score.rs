@@ -75,6 +75,11 @@ fn spans_in_same_text(a: &Evidence, b: &Evidence) -> Option<((usize, usize), (us
     (a.source == b.source && a.utterance == b.utterance).then_some((a.span?, b.span?))
 }
 
+/// Whether two hits in the same text share a byte of it.
+fn share_text(a: &Evidence, b: &Evidence) -> bool {
+    spans_in_same_text(a, b).is_some_and(|((a0, a1), (b0, b1))| a0 < b1 && b0 < a1)
+}
+
 /// Widens `kept` to also cover `other`, a hit in the same text that starts no earlier, if the two
 /// share text: the span becomes their union and the excerpt the text of that union. Returns
 /// whether they shared text.
@@ -141,9 +146,6 @@ fn prune(mut signals: Vec<Signal>, max_per_rule: usize) -> Vec<Signal> {
     // butt"); its weight stays the stronger one.
     let within =
         |outer: &Evidence, inner: &Evidence| nests(outer, inner) && len(outer) >= len(inner);
-    let shares = |a: &Evidence, b: &Evidence| {
-        spans_in_same_text(a, b).is_some_and(|((a0, a1), (b0, b1))| a0 < b1 && b0 < a1)
-    };
     for i in 0..kept.len() {
         let rule = &kept[i].evidence.rule;
         let widest = signals
@@ -153,7 +155,7 @@ fn prune(mut signals: Vec<Signal>, max_per_rule: usize) -> Vec<Signal> {
                 kept.iter().enumerate().all(|(j, k)| {
                     j == i
                         || !(within(&o.evidence, &k.evidence)
-                            || (k.evidence.rule == *rule && shares(&o.evidence, &k.evidence)))
+                            || (k.evidence.rule == *rule && share_text(&o.evidence, &k.evidence)))
                 })
             })
             .max_by(|a, b| {
@@ -194,12 +196,12 @@ fn prune(mut signals: Vec<Signal>, max_per_rule: usize) -> Vec<Signal> {
 /// short run of spaces, quotes, brackets or a colon on one line lies between them (「慰謝料」
 /// 「100万円払え」; "on Facebook that" "your manager is a thief").
 fn joined(incident: &Incident, a: &Evidence, b: &Evidence) -> bool {
+    if share_text(a, b) {
+        return true;
+    }
     let Some(((a0, a1), (b0, b1))) = spans_in_same_text(a, b) else {
         return false;
     };
-    if a0 < b1 && b0 < a1 {
-        return true;
-    }
     let text = match (a.source, a.utterance) {
         (Source::Text, _) => incident.text.as_deref(),
         (Source::Utterance, Some(i)) => incident.utterances.get(i).map(|u| u.text.as_str()),
@@ -210,27 +212,29 @@ fn joined(incident: &Incident, a: &Evidence, b: &Evidence) -> bool {
     text.and_then(|t| t.get(gap)).is_some_and(|g| {
         g.chars().count() <= MAX_JOIN_GAP
             && g.chars().all(|c| {
-                matches!(c, ' ' | '\t' | '\u{3000}')
-                    || matches!(
-                        c,
-                        '「' | '」'
-                            | '『'
-                            | '』'
-                            | '"'
-                            | '\''
-                            | '“'
-                            | '”'
-                            | '‘'
-                            | '’'
-                            | '（'
-                            | '）'
-                            | '('
-                            | ')'
-                            | '【'
-                            | '】'
-                            | ':'
-                            | '：'
-                    )
+                matches!(
+                    c,
+                    ' ' | '\t'
+                        | '\u{3000}'
+                        | '「'
+                        | '」'
+                        | '『'
+                        | '』'
+                        | '"'
+                        | '\''
+                        | '“'
+                        | '”'
+                        | '‘'
+                        | '’'
+                        | '（'
+                        | '）'
+                        | '('
+                        | ')'
+                        | '【'
+                        | '】'
+                        | ':'
+                        | '：'
+                )
             })
     })
 }
@@ -254,11 +258,15 @@ fn give_to_yield_targets(policy: &Policy, incident: &Incident, signals: &mut [Si
             .find(|o| targets.contains(&o.category) && joined(incident, &s.evidence, &o.evidence))
             .map(|o| o.category)
     };
-    let moves: Vec<Option<usize>> = signals.iter().map(target_of).collect();
-    for (s, m) in signals.iter_mut().zip(moves) {
-        if let Some(category) = m {
-            s.category = category;
-        }
+    // Decided on the categories as observed, then applied: only the signals that move are listed,
+    // so a record with none allocates nothing.
+    let moves: Vec<(usize, usize)> = signals
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| target_of(s).map(|c| (i, c)))
+        .collect();
+    for (i, category) in moves {
+        signals[i].category = category;
     }
 }
 

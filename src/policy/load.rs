@@ -752,39 +752,6 @@ fn load(user: Vec<(String, String)>, io: Vec<Diagnostic>) -> Result<Policy, Load
             });
         }
     }
-    for (ci, file, targets) in yields {
-        for t in targets {
-            let rule = Some(categories[ci].id.as_str());
-            match category_ix.get(t.get_ref()) {
-                None => {
-                    let help = did_you_mean(t.get_ref(), category_ix.keys().map(String::as_str));
-                    ctx.report(
-                        file,
-                        t.span(),
-                        rule,
-                        K::UnknownCategory,
-                        format!("unknown category `{}` in `yields_to`", t.get_ref()),
-                        help,
-                    );
-                }
-                Some(&ti) if reaches(&categories, ti, ci) => {
-                    ctx.report(
-                        file,
-                        t.span(),
-                        rule,
-                        K::UnknownReference,
-                        format!(
-                            "`{}` yields to `{}`, which yields back to it",
-                            categories[ci].id,
-                            t.get_ref()
-                        ),
-                        Some("hits on the same words would go to neither".into()),
-                    );
-                }
-                Some(&ti) => categories[ci].yields_to.push(ti),
-            }
-        }
-    }
     let cat = |ctx: &mut Ctx, file: usize, v: &Spanned<String>, rule: Option<&str>| -> usize {
         match category_ix.get(v.get_ref()) {
             Some(&i) => i,
@@ -802,6 +769,30 @@ fn load(user: Vec<(String, String)>, io: Vec<Diagnostic>) -> Result<Policy, Load
             }
         }
     };
+    for (ci, file, targets) in yields {
+        for t in targets {
+            let rule = categories[ci].id.clone();
+            let ti = cat(&mut ctx, file, &t, Some(rule.as_str()));
+            if ti == usize::MAX {
+                continue;
+            }
+            if reaches(&categories, ti, ci) {
+                ctx.report(
+                    file,
+                    t.span(),
+                    Some(rule.as_str()),
+                    K::UnknownReference,
+                    format!(
+                        "`{rule}` yields to `{}`, which yields back to it",
+                        t.get_ref()
+                    ),
+                    Some("hits on the same words would go to neither".into()),
+                );
+            } else {
+                categories[ci].yields_to.push(ti);
+            }
+        }
+    }
 
     // Rule ids are unique across entries, cues and exceptions.
     let mut rule_seen: HashSet<String> = HashSet::new();
