@@ -148,9 +148,7 @@ pub(crate) fn triggers_of(hir: &Hir) -> Vec<Vec<Vec<u8>>> {
         let Some(literals) = seq.literals() else {
             continue;
         };
-        let mut group: Vec<Vec<u8>> = literals.iter().map(|l| l.as_bytes().to_vec()).collect();
-        group.sort();
-        group.dedup();
+        let group = minimal(literals.iter().map(|l| l.as_bytes()));
         if !groups.contains(&group) {
             groups.push(group);
         }
@@ -159,6 +157,26 @@ pub(crate) fn triggers_of(hir: &Hir) -> Vec<Vec<Vec<u8>>> {
         }
     }
     groups
+}
+
+/// The fewest literals that say what `literals` say: a literal holding another one of the set is
+/// dropped, since the text holds the shorter one wherever it holds the longer. Sorted.
+fn minimal<'a>(literals: impl Iterator<Item = &'a [u8]>) -> Vec<Vec<u8>> {
+    let mut by_len: Vec<&[u8]> = literals.collect();
+    by_len.sort_by_key(|l| (l.len(), *l));
+    by_len.dedup();
+    let mut kept: Vec<&[u8]> = Vec::with_capacity(by_len.len());
+    for l in by_len {
+        if !kept
+            .iter()
+            .any(|k| k.is_empty() || l.windows(k.len()).any(|w| w == *k))
+        {
+            kept.push(l);
+        }
+    }
+    let mut group: Vec<Vec<u8>> = kept.into_iter().map(<[u8]>::to_vec).collect();
+    group.sort();
+    group
 }
 
 /// Whether the regex engine's own prefilter pays for itself on `hir`: a literal search for where
