@@ -21,6 +21,9 @@ use kasuhara::{Incident, Lang, render_text};
 use std::io::{BufWriter, IsTerminal, Write};
 use std::process::ExitCode;
 
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(PartialEq)]
 enum Format {
     Json,
@@ -68,8 +71,9 @@ fn parse_args() -> Result<Args, String> {
     Ok(args)
 }
 
-/// Lines of a file classified together: [`kasuhara::Stream::classify_batch`] spreads them over
-/// the cores and gives exactly the results of classifying them one by one.
+/// Lines of a file classified together: they are parsed, classified
+/// ([`kasuhara::Stream::classify_batch`], exactly the results of classifying them one by one) and
+/// written out on all cores, then written in input order.
 const CHUNK: usize = 1024;
 
 /// Reading, classifying and writing, in input order.
@@ -80,10 +84,8 @@ struct Job<'e, W: Write> {
     format: Format,
     lang: Lang,
     color: bool,
-    /// Lines read and not yet answered: number, length, and the index of its record in
-    /// `records` or why it is none.
-    pending: Vec<(usize, usize, Result<usize, String>)>,
-    records: Vec<Incident>,
+    /// Lines read and not yet answered: number, length, and the line's text or why it is none.
+    pending: Vec<(usize, usize, Result<String, String>)>,
     failed: bool,
     write_error: Option<std::io::Error>,
     /// Standard input is a terminal: each answer is written out at once.
@@ -91,49 +93,75 @@ struct Job<'e, W: Write> {
 }
 
 impl<W: Write> Job<'_, W> {
-    fn push(&mut self, number: usize, bytes: usize, record: Result<Box<Incident>, String>) {
-        let slot = record.map(|r| {
-            self.records.push(*r);
-            self.records.len() - 1
-        });
-        self.pending.push((number, bytes, slot));
+    fn push(&mut self, number: usize, bytes: usize, line: Result<String, String>) {
+        self.pending.push((number, bytes, line));
     }
 
-    /// Classifies the pending records and writes an answer for every pending line.
+    /// Classifies the pending lines and writes an answer for every one.
     fn flush(&mut self) {
+        use rayon::prelude::*;
         let pending = std::mem::take(&mut self.pending);
-        let records = std::mem::take(&mut self.records);
         if self.write_error.is_some() {
             return;
         }
+        let parsed: Vec<Result<Box<Incident>, String>> = pending
+            .par_iter()
+            .map(|(_, _, line)| line.as_deref().map_err(Clone::clone).and_then(input::parse))
+            .collect();
+        // The records, in order, and where each line's record is.
+        let mut records = Vec::with_capacity(parsed.len());
+        let slots: Vec<Result<usize, String>> = parsed
+            .into_iter()
+            .map(|r| {
+                r.map(|inc| {
+                    records.push(*inc);
+                    records.len() - 1
+                })
+            })
+            .collect();
         let results = self.stream.classify_batch(&records);
-        for (number, bytes, slot) in pending {
-            let result = slot.and_then(|i| match &results[i] {
-                Ok(a) => Ok((&records[i], a)),
-                Err(e) => Err(e.to_string()),
-            });
-            self.progress.tick(bytes, result.is_ok());
-            let written = match result {
-                Ok((inc, a)) => match self.format {
-                    Format::Json => serde_json::to_writer(&mut self.out, a)
-                        .map_err(std::io::Error::from)
-                        .and_then(|()| self.out.write_all(b"\n")),
-                    Format::Text => {
-                        write!(self.out, "{}", render_text(inc, a, self.lang, self.color))
-                    }
-                },
-                Err(msg) => {
-                    self.failed = true;
-                    match self.format {
+        let (format, lang, color) = (&self.format, self.lang, self.color);
+        let answers: Vec<(bool, Vec<u8>)> = pending
+            .par_iter()
+            .zip(&slots)
+            .map(|((number, _, _), slot)| {
+                let result = slot.clone().and_then(|i| match &results[i] {
+                    Ok(a) => Ok((&records[i], a)),
+                    Err(e) => Err(e.to_string()),
+                });
+                let mut buf = Vec::new();
+                let ok = result.is_ok();
+                match result {
+                    Ok((inc, a)) => match format {
+                        Format::Json => match serde_json::to_writer(&mut buf, a) {
+                            Ok(()) => buf.push(b'\n'),
+                            Err(e) => {
+                                buf.clear();
+                                let rec =
+                                    serde_json::json!({ "line": number, "error": e.to_string() });
+                                buf.extend(format!("{rec}\n").into_bytes());
+                                return (false, buf);
+                            }
+                        },
+                        Format::Text => buf.extend(render_text(inc, a, lang, color).into_bytes()),
+                    },
+                    Err(msg) => match format {
                         Format::Json => {
                             let rec = serde_json::json!({ "line": number, "error": msg });
-                            writeln!(self.out, "{rec}")
+                            buf.extend(format!("{rec}\n").into_bytes());
                         }
-                        Format::Text => writeln!(self.out, "line {number}: error: {msg}\n"),
-                    }
+                        Format::Text => {
+                            buf.extend(format!("line {number}: error: {msg}\n\n").into_bytes())
+                        }
+                    },
                 }
-            };
-            if let Err(e) = written {
+                (ok, buf)
+            })
+            .collect();
+        for ((_, bytes, _), (ok, answer)) in pending.iter().zip(answers) {
+            self.failed |= !ok;
+            self.progress.tick(*bytes, ok);
+            if let Err(e) = self.out.write_all(&answer) {
                 self.write_error = Some(e);
                 return;
             }
@@ -177,12 +205,11 @@ fn main() -> ExitCode {
         lang: args.lang,
         color,
         pending: Vec::new(),
-        records: Vec::new(),
         failed: false,
         write_error: None,
         interactive: std::io::stdin().is_terminal(),
     };
-    let all_read = input::read_lines(&inputs, |event| match event {
+    let all_read = input::read_raw_lines(&inputs, |event| match event {
         input::Event::IoError { file, message } => {
             job.flush();
             job.progress.clear();

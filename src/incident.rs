@@ -278,6 +278,11 @@ impl Incident {
     /// assert!(err.message().contains("missing field `id`"));
     /// ```
     pub fn from_json(json: &str) -> Result<Incident, IncidentError> {
+        // Most records are well formed: read them without tracking the path, and read a record
+        // again with the path tracked only to say where it went wrong.
+        if let Ok(inc) = serde_json::from_str(json) {
+            return Ok(inc);
+        }
         let de = &mut serde_json::Deserializer::from_str(json);
         let parsed: Result<Incident, _> = serde_path_to_error::deserialize(&mut *de);
         match parsed {

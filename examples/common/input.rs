@@ -29,13 +29,13 @@ pub fn build_engine(path: Option<&str>, lang: Lang, near_misses: bool) -> Result
 }
 
 /// What reading met: a line (numbered across all inputs, from 1) or a file that failed.
-pub enum Event<'a> {
-    /// One input line: its record, or why it cannot be one.
+pub enum Event<'a, L = Result<Box<Incident>, String>> {
+    /// One input line: its record (or, from [`read_raw_lines`], its text), or why it cannot be one.
     Line {
         number: usize,
         file: &'a str,
         bytes: usize,
-        record: Result<Box<Incident>, String>,
+        record: L,
     },
     /// A file that could not be opened or read to the end.
     IoError { file: &'a str, message: String },
@@ -44,6 +44,37 @@ pub enum Event<'a> {
 /// Reads the named inputs (`-` is standard input) in order, line by line, and hands each line
 /// (or I/O failure) to `each`. Returns false if any file failed.
 pub fn read_lines(names: &[String], mut each: impl FnMut(Event<'_>)) -> bool {
+    read_raw_lines(names, |event| {
+        each(match event {
+            Event::Line {
+                number,
+                file,
+                bytes,
+                record,
+            } => Event::Line {
+                number,
+                file,
+                bytes,
+                record: record.and_then(|s| parse(&s)),
+            },
+            Event::IoError { file, message } => Event::IoError { file, message },
+        })
+    })
+}
+
+/// A line's record, or why it is none.
+pub fn parse(line: &str) -> Result<Box<Incident>, String> {
+    Incident::from_json(line)
+        .map(Box::new)
+        .map_err(|e| e.to_string())
+}
+
+/// [`read_lines`] without parsing: each line's text (BOM and line end removed), or why it is not
+/// one (invalid UTF-8, empty), for a caller that parses lines on several cores.
+pub fn read_raw_lines(
+    names: &[String],
+    mut each: impl FnMut(Event<'_, Result<String, String>>),
+) -> bool {
     let mut ok = true;
     let mut number = 0usize;
     for name in names {
@@ -94,9 +125,7 @@ pub fn read_lines(names: &[String], mut each: impl FnMut(Event<'_>)) -> bool {
             let record = match std::str::from_utf8(bytes) {
                 Err(e) => Err(format!("invalid UTF-8 at byte {}", e.valid_up_to())),
                 Ok(s) if s.trim().is_empty() => Err("empty line".to_string()),
-                Ok(s) => Incident::from_json(s)
-                    .map(Box::new)
-                    .map_err(|e| e.to_string()),
+                Ok(s) => Ok(s.to_string()),
             };
             each(Event::Line {
                 number,
