@@ -274,6 +274,9 @@ fn give_to_yield_targets(policy: &Policy, incident: &Incident, signals: &mut [Si
 struct Draft {
     category: usize,
     score: f64,
+    /// The score of its strongest single signal: several rules reading one demand are one demand,
+    /// so only this says whether the conduct is severe.
+    strongest: f64,
     evidence: Vec<Evidence>,
     /// How many separate times the category showed: hits that share text are one occurrence.
     occurrences: usize,
@@ -331,9 +334,11 @@ pub(crate) fn assess(
             }
             continue;
         }
+        let strongest = cat.weight * signals.iter().map(|s| s.weight).fold(0.0, f64::max);
         drafts.push(Draft {
             category: ci,
             score,
+            strongest,
             occurrences: occurrences(incident, &signals),
             evidence: signals.into_iter().map(|s| s.evidence).collect(),
         });
@@ -352,7 +357,10 @@ pub(crate) fn assess(
             (Prong::Validity, _) => true,
             (Prong::Conduct, Basis::Always) => true,
             (Prong::Conduct, Basis::Relative) => {
-                invalid || d.score >= vr.severe || d.occurrences >= vr.repeated_hits || obs.repeated
+                invalid
+                    || d.strongest >= vr.severe
+                    || d.occurrences >= vr.repeated_hits
+                    || obs.repeated
             }
         }
     };
