@@ -202,45 +202,86 @@ fn joined(incident: &Incident, a: &Evidence, b: &Evidence) -> bool {
     let Some(((a0, a1), (b0, b1))) = spans_in_same_text(a, b) else {
         return false;
     };
-    let text = match (a.source, a.utterance) {
-        (Source::Text, _) => incident.text.as_deref(),
-        (Source::Utterance, Some(i)) => incident.utterances.get(i).map(|u| u.text.as_str()),
-        _ => None,
-    };
     let gap = if a1 <= b0 { a1..b0 } else { b1..a0 };
     // `get` is None off a char boundary: then they are not joined.
-    text.and_then(|t| t.get(gap)).is_some_and(|g| {
-        g.chars().count() <= MAX_JOIN_GAP
-            && g.chars().all(|c| {
-                matches!(
-                    c,
-                    ' ' | '\t'
-                        | '\u{3000}'
-                        | '「'
-                        | '」'
-                        | '『'
-                        | '』'
-                        | '"'
-                        | '\''
-                        | '“'
-                        | '”'
-                        | '‘'
-                        | '’'
-                        | '（'
-                        | '）'
-                        | '('
-                        | ')'
-                        | '【'
-                        | '】'
-                        | ':'
-                        | '：'
-                )
-            })
-    })
+    text_of(incident, a)
+        .and_then(|t| t.get(gap))
+        .is_some_and(|g| {
+            g.chars().count() <= MAX_JOIN_GAP
+                && g.chars().all(|c| {
+                    matches!(
+                        c,
+                        ' ' | '\t'
+                            | '\u{3000}'
+                            | '「'
+                            | '」'
+                            | '『'
+                            | '』'
+                            | '"'
+                            | '\''
+                            | '“'
+                            | '”'
+                            | '‘'
+                            | '’'
+                            | '（'
+                            | '）'
+                            | '('
+                            | ')'
+                            | '【'
+                            | '】'
+                            | ':'
+                            | '：'
+                    )
+                })
+        })
 }
 
 /// At most this many characters between two hits that are one place.
 const MAX_JOIN_GAP: usize = 3;
+
+/// The text a piece of evidence spans into, if any.
+fn text_of<'i>(incident: &'i Incident, e: &Evidence) -> Option<&'i str> {
+    match (e.source, e.utterance) {
+        (Source::Text, _) => incident.text.as_deref(),
+        (Source::Utterance, Some(i)) => incident.utterances.get(i).map(|u| u.text.as_str()),
+        _ => None,
+    }
+}
+
+/// Whether two text hits read one clause of the same text: at most [`MAX_CLAUSE_GAP`] characters
+/// lie between them, none of them punctuation or a line break (「迷惑料として3万円を払え」 is
+/// one demand that two rules read; 「全額返せ、それに加えて慰謝料を払え」 lists two).
+fn same_clause(incident: &Incident, a: &Evidence, b: &Evidence) -> bool {
+    let Some(((a0, a1), (b0, b1))) = spans_in_same_text(a, b) else {
+        return false;
+    };
+    // The gap, and the last character of the earlier hit (a hit may end on its sentence's 。).
+    let (first, gap) = if a1 <= b0 {
+        (a0..a1, a1..b0)
+    } else {
+        (b0..b1, b1..a0)
+    };
+    let breaks = |c: char| {
+        c.is_ascii_punctuation()
+            || c.is_control()
+            || matches!(
+                c,
+                '、' | '。' | '，' | '．' | '！' | '？' | '・' | '；' | '：'
+            )
+    };
+    text_of(incident, a).is_some_and(|t| {
+        let ends_clause = t
+            .get(first)
+            .and_then(|h| h.chars().next_back())
+            .is_some_and(breaks);
+        t.get(gap).is_some_and(|g| {
+            !ends_clause && g.chars().count() <= MAX_CLAUSE_GAP && !g.chars().any(breaks)
+        })
+    })
+}
+
+/// At most this many characters (a particle or two: として, in the) between two hits of one clause.
+const MAX_CLAUSE_GAP: usize = 8;
 
 /// Gives each signal whose category yields to another (`yields_to`) to that category when one of
 /// its hits is in the same place ([`joined`]): 「SNSに『店長は詐欺師』と書き込んでやる」 and "tell
@@ -283,14 +324,17 @@ struct Draft {
 }
 
 /// How many separate places `signals` (already pruned) come from: text hits in one place
-/// ([`joined`]) are one occurrence (「社長名で謝罪」 and 「謝罪文を送」 are one demand, not a demand
-/// made twice); every other signal is a place of its own.
+/// ([`joined`]) or in one clause ([`same_clause`]) are one occurrence (「社長名で謝罪」 and
+/// 「謝罪文を送」, 「迷惑料として」 and 「3万円をお支払いいただきたい」 are one demand, not a
+/// demand made twice); two demands listed with a comma or in two sentences are two places
+/// (「全額返せ、それに加えて慰謝料を払え」); every other signal is a place of its own.
 fn occurrences(incident: &Incident, signals: &[Signal]) -> usize {
     let mut n = 0;
     for (i, s) in signals.iter().enumerate() {
-        let joins_earlier = signals[..i]
-            .iter()
-            .any(|e| joined(incident, &e.evidence, &s.evidence));
+        let joins_earlier = signals[..i].iter().any(|e| {
+            joined(incident, &e.evidence, &s.evidence)
+                || same_clause(incident, &e.evidence, &s.evidence)
+        });
         n += usize::from(!joins_earlier);
     }
     n
@@ -368,11 +412,12 @@ pub(crate) fn assess(
     let conduct = noisy_or(drafts.iter().zip(&counted).filter_map(|(d, &c)| {
         (c && policy.categories[d.category].prong == Prong::Conduct).then_some(d.score)
     }));
+    // An uncounted demand weighs what its strongest evidence says, as when judging severity.
     let relative_uncounted = drafts
         .iter()
         .zip(&counted)
         .filter(|(_, c)| !**c)
-        .map(|(d, _)| d.score)
+        .map(|(d, _)| d.strongest)
         .fold(0.0, f64::max);
 
     // Only the engine's language is written: `t!([English format args], [Japanese format args])`.
@@ -664,7 +709,9 @@ fn finding(policy: &Policy, lang: Lang, d: Draft, counted: bool) -> Finding {
     Finding {
         category: cat.id.clone(),
         prong: cat.prong,
-        severity: severity(policy, d.score),
+        // An uncounted demand is as severe as its strongest evidence, so it never reads "high"
+        // while the verdict says it was not severe.
+        severity: severity(policy, if counted { d.score } else { d.strongest }),
         score: round3(d.score),
         counted,
         clause: cat.clause.shared(lang).clone(),
@@ -796,6 +843,34 @@ mod tests {
         let mut fact = once[0].clone();
         fact.evidence.span = None;
         assert_eq!(occurrences(&inc, &[once[0].clone(), fact]), 2);
+    }
+
+    #[test]
+    fn rules_reading_one_clause_are_one_demand_and_a_list_is_two() {
+        let t = "迷惑料として3万円をお支払いいただきたい。全額返せ、それに加えて慰謝料を払え。送迎しろ。駅まで車で送迎もしろ";
+        let inc = Incident::from_text("t", t);
+        let on = |rule: &str, w: &str, nth: usize| {
+            let at = t.match_indices(w).nth(nth).unwrap().0;
+            hit(t, rule, 0.6, (at, at + w.len()))
+        };
+        // A particle between two rules' hits: one clause, one demand.
+        let one = [
+            on("money.noun", "迷惑料", 0),
+            on("money.pay", "3万円をお支払い", 0),
+        ];
+        assert_eq!(occurrences(&inc, &one), 1);
+        // Two demands listed with a comma are two.
+        let listed = [
+            on("money.refund", "全額返せ", 0),
+            on("money.noun", "慰謝料", 0),
+        ];
+        assert_eq!(occurrences(&inc, &listed), 2);
+        // A hit that ends on its sentence's 。 does not join the next sentence's.
+        let two_sentences = [
+            on("excessive.order", "送迎しろ。", 0),
+            on("excessive.order", "送迎もしろ", 0),
+        ];
+        assert_eq!(occurrences(&inc, &two_sentences), 2);
     }
 
     #[test]
