@@ -777,6 +777,12 @@ mod tests {
     use crate::signals::Signal;
 
     /// A text hit of `rule` with `weight` on `text[s..e]`.
+    /// A hit of `rule` (weight 0.6) on the `nth` occurrence of `w` in `t`.
+    fn hit_on(t: &str, rule: &str, w: &str, nth: usize) -> Signal {
+        let at = t.match_indices(w).nth(nth).unwrap().0;
+        hit(t, rule, 0.6, (at, at + w.len()))
+    }
+
     fn hit(text: &str, rule: &str, weight: f64, (s, e): (usize, usize)) -> Signal {
         Signal {
             category: 0,
@@ -810,11 +816,7 @@ mod tests {
         let t =
             "社長名で謝罪文を送ってください。社長名で謝罪文を送れと言っている。慰謝料100万円払え";
         let inc = Incident::from_text("t", t);
-        // A hit of `rule` on the `nth` occurrence of `w` (to the end of the text for "…").
-        let on = |rule: &str, w: &str, nth: usize| {
-            let at = t.match_indices(w).nth(nth).unwrap().0;
-            hit(t, rule, 0.6, (at, at + w.len()))
-        };
+        let on = |rule: &str, w: &str, nth: usize| hit_on(t, rule, w, nth);
         let once = [
             on("apology.formal", "社長名で謝罪", 0),
             on("apology.written", "謝罪文を送", 0),
@@ -849,10 +851,7 @@ mod tests {
     fn rules_reading_one_clause_are_one_demand_and_a_list_is_two() {
         let t = "迷惑料として3万円をお支払いいただきたい。全額返せ、それに加えて慰謝料を払え。送迎しろ。駅まで車で送迎もしろ";
         let inc = Incident::from_text("t", t);
-        let on = |rule: &str, w: &str, nth: usize| {
-            let at = t.match_indices(w).nth(nth).unwrap().0;
-            hit(t, rule, 0.6, (at, at + w.len()))
-        };
+        let on = |rule: &str, w: &str, nth: usize| hit_on(t, rule, w, nth);
         // A particle between two rules' hits: one clause, one demand.
         let one = [
             on("money.noun", "迷惑料", 0),
