@@ -770,3 +770,26 @@ fn yields_to_must_name_a_category_and_never_come_back() {
     let ok = format!("{HEADER}{}", cat("acme_one_way", "\"insult\""));
     Policy::from_sources(&[("acme.toml", ok.as_str())]).unwrap();
 }
+
+#[test]
+fn a_window_for_repeated_demands_beyond_the_contract_must_be_positive() {
+    // The default policy's validity sections, with the excess window set to zero.
+    let policy = include_str!("../rules/policy.toml");
+    let start = policy.find("[validity.no_defect]").unwrap();
+    let end = policy.find("[text]").unwrap();
+    let validity = policy[start..end].replace("window_hours = 720", "window_hours = 0");
+    assert!(validity.contains("window_hours = 0"));
+    let src = format!("{HEADER}{validity}");
+    let err = refuse_one(&src);
+    let (line, name_col) = at(&src, "window_hours = 0", 0);
+    let column = name_col + "window_hours = ".len();
+    assert!(
+        err.diagnostics()
+            .iter()
+            .any(|d| d.kind() == K::OutOfRange && d.line() == line && d.column() == column),
+        "no OutOfRange at {line}:{column}:\n{err}"
+    );
+    // The same sections with the default's 720 load.
+    let ok = format!("{HEADER}{}", &policy[start..end]);
+    assert!(Policy::from_sources(&[("acme.toml", ok.as_str())]).is_ok());
+}

@@ -1273,6 +1273,11 @@ fn load(user: Vec<(String, String)>, io: Vec<Diagnostic>) -> Result<Policy, Load
             excess_weight: ctx.unit(f, &r.excess.weight, None, "weight"),
             excess_repeated: ctx.count(f, &r.excess.repeated, None, "repeated", 10_000) as usize,
             excess_repeated_weight: ctx.unit(f, &r.excess.repeated_weight, None, "repeated_weight"),
+            excess_window_hours: r
+                .excess
+                .window_hours
+                .as_ref()
+                .map(|w| ctx.count(f, w, None, "window_hours", 24 * 366)),
         }
     });
     let text = text.map(|v| {

@@ -573,6 +573,9 @@ pub(crate) struct ValidityRules {
     pub excess_weight: f64,
     pub excess_repeated: usize,
     pub excess_repeated_weight: f64,
+    /// Hours back within which earlier contacts repeat a demand beyond the contract; `None`: the
+    /// longest persistence window.
+    pub excess_window_hours: Option<i64>,
 }
 
 #[derive(Debug, Clone)]

@@ -202,6 +202,9 @@ pub(crate) struct RawExcess {
     pub weight: Spanned<f64>,
     pub repeated: Spanned<i64>,
     pub repeated_weight: Spanned<f64>,
+    /// How far back earlier contacts count as repetition; absent: the longest persistence window.
+    #[serde(default)]
+    pub window_hours: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -761,13 +761,15 @@ fn validity(ctx: &Ctx<'_>, stated: Stated<'_>, obs: &mut Observations) {
         _ => None,
     };
     if let Some(mut ev) = outside {
-        let longest = policy
-            .persistence
-            .windows
-            .iter()
-            .map(|w| w.hours)
-            .max()
-            .unwrap_or(168);
+        let longest = v.excess_window_hours.unwrap_or_else(|| {
+            policy
+                .persistence
+                .windows
+                .iter()
+                .map(|w| w.hours)
+                .max()
+                .unwrap_or(168)
+        });
         let contacts = (ctx.count_in_window(longest, &[]) as f64).max(stated.max());
         let repeated_text = has_text(v.excess_category);
         let repeated = contacts >= v.excess_repeated as f64 || repeated_text;
