@@ -125,37 +125,30 @@ impl<W: Write> Job<'_, W> {
             .par_iter()
             .zip(&slots)
             .map(|((number, _, _), slot)| {
-                let result = slot.clone().and_then(|i| match &results[i] {
-                    Ok(a) => Ok((&records[i], a)),
-                    Err(e) => Err(e.to_string()),
-                });
-                let mut buf = Vec::new();
-                let ok = result.is_ok();
-                match result {
-                    Ok((inc, a)) => match format {
-                        Format::Json => match serde_json::to_writer(&mut buf, a) {
-                            Ok(()) => buf.push(b'\n'),
-                            Err(e) => {
-                                buf.clear();
-                                let rec =
-                                    serde_json::json!({ "line": number, "error": e.to_string() });
-                                buf.extend(format!("{rec}\n").into_bytes());
-                                return (false, buf);
-                            }
-                        },
-                        Format::Text => buf.extend(render_text(inc, a, lang, color).into_bytes()),
-                    },
-                    Err(msg) => match format {
+                // The line's answer, or why it has none (unreadable, refused, not serializable).
+                let answer = slot.clone().and_then(|i| {
+                    let a = results[i].as_ref().map_err(|e| e.to_string())?;
+                    Ok(match format {
                         Format::Json => {
-                            let rec = serde_json::json!({ "line": number, "error": msg });
-                            buf.extend(format!("{rec}\n").into_bytes());
+                            let mut buf = serde_json::to_vec(a).map_err(|e| e.to_string())?;
+                            buf.push(b'\n');
+                            buf
                         }
-                        Format::Text => {
-                            buf.extend(format!("line {number}: error: {msg}\n\n").into_bytes())
-                        }
-                    },
+                        Format::Text => render_text(&records[i], a, lang, color).into_bytes(),
+                    })
+                });
+                match answer {
+                    Ok(buf) => (true, buf),
+                    Err(msg) => {
+                        let line = match format {
+                            Format::Json => {
+                                format!("{}\n", serde_json::json!({ "line": number, "error": msg }))
+                            }
+                            Format::Text => format!("line {number}: error: {msg}\n\n"),
+                        };
+                        (false, line.into_bytes())
+                    }
                 }
-                (ok, buf)
             })
             .collect();
         for ((_, bytes, _), (ok, answer)) in pending.iter().zip(answers) {

@@ -199,68 +199,60 @@ fn joined(incident: &Incident, a: &Evidence, b: &Evidence) -> bool {
     if share_text(a, b) {
         return true;
     }
-    let Some(((a0, a1), (b0, b1))) = spans_in_same_text(a, b) else {
-        return false;
-    };
-    let gap = if a1 <= b0 { a1..b0 } else { b1..a0 };
-    // `get` is None off a char boundary: then they are not joined.
-    text_of(incident, a)
-        .and_then(|t| t.get(gap))
-        .is_some_and(|g| {
-            g.chars().count() <= MAX_JOIN_GAP
-                && g.chars().all(|c| {
-                    matches!(
-                        c,
-                        ' ' | '\t'
-                            | '\u{3000}'
-                            | '「'
-                            | '」'
-                            | '『'
-                            | '』'
-                            | '"'
-                            | '\''
-                            | '“'
-                            | '”'
-                            | '‘'
-                            | '’'
-                            | '（'
-                            | '）'
-                            | '('
-                            | ')'
-                            | '【'
-                            | '】'
-                            | ':'
-                            | '：'
-                    )
-                })
-        })
+    between(incident, a, b).is_some_and(|(_, g)| {
+        g.chars().count() <= MAX_JOIN_GAP
+            && g.chars().all(|c| {
+                matches!(
+                    c,
+                    ' ' | '\t'
+                        | '\u{3000}'
+                        | '「'
+                        | '」'
+                        | '『'
+                        | '』'
+                        | '"'
+                        | '\''
+                        | '“'
+                        | '”'
+                        | '‘'
+                        | '’'
+                        | '（'
+                        | '）'
+                        | '('
+                        | ')'
+                        | '【'
+                        | '】'
+                        | ':'
+                        | '：'
+                )
+            })
+    })
 }
 
 /// At most this many characters between two hits that are one place.
 const MAX_JOIN_GAP: usize = 3;
 
-/// The text a piece of evidence spans into, if any.
-fn text_of<'i>(incident: &'i Incident, e: &Evidence) -> Option<&'i str> {
-    match (e.source, e.utterance) {
+/// For two hits apart in the same text, the earlier hit's text and the text between them. None
+/// when they are in different texts or overlap, or a span is off a char boundary.
+fn between<'i>(incident: &'i Incident, a: &Evidence, b: &Evidence) -> Option<(&'i str, &'i str)> {
+    let ((a0, a1), (b0, b1)) = spans_in_same_text(a, b)?;
+    let (first, gap) = if a1 <= b0 {
+        (a0..a1, a1..b0)
+    } else {
+        (b0..b1, b1..a0)
+    };
+    let text = match (a.source, a.utterance) {
         (Source::Text, _) => incident.text.as_deref(),
         (Source::Utterance, Some(i)) => incident.utterances.get(i).map(|u| u.text.as_str()),
         _ => None,
-    }
+    }?;
+    Some((text.get(first)?, text.get(gap)?))
 }
 
 /// Whether two text hits read one clause of the same text: at most [`MAX_CLAUSE_GAP`] characters
 /// lie between them, none of them punctuation or a line break (「迷惑料として3万円を払え」 is
 /// one demand that two rules read; 「全額返せ、それに加えて慰謝料を払え」 lists two).
 fn same_clause(incident: &Incident, a: &Evidence, b: &Evidence) -> bool {
-    let Some(((a0, a1), (b0, b1))) = spans_in_same_text(a, b) else {
-        return false;
-    };
-    // The gap, and the last character of the earlier hit (a hit may end on its sentence's 。).
-    let (first, gap) = if a1 <= b0 {
-        (a0..a1, a1..b0)
-    } else {
-        (b0..b1, b1..a0)
-    };
     let breaks = |c: char| {
         c.is_ascii_punctuation()
             || c.is_control()
@@ -269,14 +261,11 @@ fn same_clause(incident: &Incident, a: &Evidence, b: &Evidence) -> bool {
                 '、' | '。' | '，' | '．' | '！' | '？' | '・' | '；' | '：'
             )
     };
-    text_of(incident, a).is_some_and(|t| {
-        let ends_clause = t
-            .get(first)
-            .and_then(|h| h.chars().next_back())
-            .is_some_and(breaks);
-        t.get(gap).is_some_and(|g| {
-            !ends_clause && g.chars().count() <= MAX_CLAUSE_GAP && !g.chars().any(breaks)
-        })
+    // The earlier hit may end on its own sentence's 。.
+    between(incident, a, b).is_some_and(|(first, gap)| {
+        !first.chars().next_back().is_some_and(breaks)
+            && gap.chars().count() <= MAX_CLAUSE_GAP
+            && !gap.chars().any(breaks)
     })
 }
 
@@ -776,13 +765,13 @@ mod tests {
     use crate::report::{Evidence, Source};
     use crate::signals::Signal;
 
-    /// A text hit of `rule` with `weight` on `text[s..e]`.
     /// A hit of `rule` (weight 0.6) on the `nth` occurrence of `w` in `t`.
     fn hit_on(t: &str, rule: &str, w: &str, nth: usize) -> Signal {
         let at = t.match_indices(w).nth(nth).unwrap().0;
         hit(t, rule, 0.6, (at, at + w.len()))
     }
 
+    /// A text hit of `rule` with `weight` on `text[s..e]`.
     fn hit(text: &str, rule: &str, weight: f64, (s, e): (usize, usize)) -> Signal {
         Signal {
             category: 0,

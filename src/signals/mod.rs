@@ -761,7 +761,7 @@ fn validity(ctx: &Ctx<'_>, stated: Stated<'_>, obs: &mut Observations) {
         _ => None,
     };
     if let Some(mut ev) = outside {
-        let longest = v.excess_window_hours.unwrap_or_else(|| {
+        let window = v.excess_window_hours.unwrap_or_else(|| {
             policy
                 .persistence
                 .windows
@@ -770,12 +770,12 @@ fn validity(ctx: &Ctx<'_>, stated: Stated<'_>, obs: &mut Observations) {
                 .max()
                 .unwrap_or(168)
         });
-        let contacts = (ctx.count_in_window(longest, &[]) as f64).max(stated.max());
+        let contacts = (ctx.count_in_window(window, &[]) as f64).max(stated.max());
         let repeated_text = has_text(v.excess_category);
         let repeated = contacts >= v.excess_repeated as f64 || repeated_text;
         let rule = if repeated {
             ev.observed = Some(format!(
-                "{}; {} contacts in {longest} h{}",
+                "{}; {} contacts in {window} h{}",
                 ev.observed.as_deref().unwrap_or_default(),
                 fmt_num(contacts),
                 if repeated_text {
